@@ -1,0 +1,95 @@
+/** The model card written next to a generator version (`model-card.json`), and its printed table. */
+
+export interface ClassScore {
+  class: string;
+  promptAccuracy: number;
+  /** The classifier's accuracy on real test images of this class: the per-class ceiling. */
+  realAccuracy: number;
+  /** Mean pairwise pixel distance (values in [0, 1]) among one prompt's outputs across seeds. */
+  generatedPixelDiversity: number;
+  /** The same among real test images of that class: what "not collapsed" looks like. */
+  realPixelDiversity: number;
+  generatedFeatureDiversity: number;
+  realFeatureDiversity: number;
+}
+
+export interface ModelCard {
+  model: string;
+  task: string;
+  modelDir: string;
+  training: {
+    data: unknown;
+    steps: number | null;
+    epochs: number | null;
+    batchSize: number | null;
+    wallSeconds: number | null;
+    backend: unknown;
+    params: unknown;
+    completed: boolean | null;
+  };
+  evaluation: {
+    date: string;
+    backend: string;
+    wallSeconds: number;
+    imagesPerClass: number;
+    seeds: string;
+    classifier: {
+      dir: string;
+      architecture: string;
+      params: number;
+      trainImages: number;
+      epochs: number;
+      /** Held-out accuracy on the real test images this run used: the ceiling for prompt accuracy. */
+      testAccuracy: number;
+      testImages: number;
+    };
+    promptAccuracy: { overall: number; target: number; met: boolean };
+    frechet: {
+      features: string;
+      generatedVsReal: number;
+      realVsReal: number;
+      ratio: number;
+      target: number;
+      met: boolean;
+      sets: { reference: number; generated: number; baseline: number };
+    };
+    diversity: {
+      pixelRatio: { mean: number; min: number };
+      featureRatio: { mean: number; min: number };
+    };
+    perClass: ClassScore[];
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const num = (x: number) => x.toFixed(3);
+
+/** A plain-text summary for the terminal. */
+export function formatCard(card: ModelCard): string {
+  const e = card.evaluation;
+  const header = ["class", "prompt acc", "real acc", "div gen", "div real", "ratio"];
+  const rows = e.perClass.map((c) => [
+    c.class,
+    pct(c.promptAccuracy),
+    pct(c.realAccuracy),
+    num(c.generatedPixelDiversity),
+    num(c.realPixelDiversity),
+    (c.generatedPixelDiversity / c.realPixelDiversity).toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  const yes = (met: boolean) => (met ? "met" : "NOT met");
+  return [
+    `${card.model} (${card.modelDir}) — ${e.imagesPerClass} images per class, backend ${e.backend}, ${e.wallSeconds.toFixed(0)} s`,
+    `classifier: ${e.classifier.architecture}, ${e.classifier.trainImages} train images × ${e.classifier.epochs} epochs, real test accuracy ${pct(e.classifier.testAccuracy)} (${e.classifier.testImages} images)`,
+    "",
+    line(header),
+    ...rows.map(line),
+    "",
+    `prompt accuracy   ${pct(e.promptAccuracy.overall)}  (target ≥ ${pct(e.promptAccuracy.target)}: ${yes(e.promptAccuracy.met)}; classifier ceiling ${pct(e.classifier.testAccuracy)})`,
+    `Fréchet distance  ${num(e.frechet.generatedVsReal)} generated vs real, ${num(e.frechet.realVsReal)} real vs real → ${e.frechet.ratio.toFixed(2)}× (target ≤ ${e.frechet.target}×: ${yes(e.frechet.met)})`,
+    `diversity ratio   pixels mean ${e.diversity.pixelRatio.mean.toFixed(2)} min ${e.diversity.pixelRatio.min.toFixed(2)}; features mean ${e.diversity.featureRatio.mean.toFixed(2)} min ${e.diversity.featureRatio.min.toFixed(2)} (1.00 = as varied as real images)`,
+    "",
+  ].join("\n");
+}

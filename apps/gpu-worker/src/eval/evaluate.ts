@@ -1,0 +1,244 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { selectBackend } from "../backend/select.ts";
+import { readFashionMnist } from "../data/fashion-mnist.ts";
+import { generateBatch } from "../models/generate.ts";
+import { loadGenerator } from "../models/load.ts";
+import { isModelName, MODELS } from "../models/registry.ts";
+import type { ClassScore, ModelCard } from "./card.ts";
+import {
+  type ClassifierConfig,
+  defaultClassifierConfig,
+  IMAGE_PIXELS,
+  type ImageSet,
+  loadOrTrainClassifier,
+  score,
+} from "./classifier.ts";
+import { frechetDistance, gaussianOf, meanPairwiseDistance } from "./linalg.ts";
+
+export const MODEL_CARD = "model-card.json";
+export const DEFAULT_CLASSIFIER_DIR = join("models", "eval", "fashion-classifier");
+export const TARGETS = { promptAccuracy: 0.95, frechetRatio: 2 } as const;
+
+export interface EvalOptions {
+  modelDir: string;
+  classifierDir?: string;
+  /** Generated images per class prompt (and real images per class in the baseline set). */
+  perClass?: number;
+  /** Class c is generated from seed `seed + c`. */
+  seed?: number;
+  classifierEpochs?: number;
+  classifierBatch?: number;
+  classifierConfig?: ClassifierConfig;
+  retrain?: boolean;
+  /** Use only the first N train / test images (tests). */
+  trainLimit?: number;
+  testLimit?: number;
+  backend?: string;
+  dataDir?: string;
+  writeCard?: boolean;
+  log?: (line: string) => void;
+}
+
+function pick(set: ImageSet, indices: readonly number[]): ImageSet {
+  const pixels = new Uint8Array(indices.length * IMAGE_PIXELS);
+  indices.forEach((i, r) => {
+    pixels.set(set.pixels.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), r * IMAGE_PIXELS);
+  });
+  return { pixels, labels: Uint8Array.from(indices, (i) => set.labels[i] as number), count: indices.length };
+}
+
+function rows(values: Float32Array, dim: number, indices: readonly number[]): Float32Array {
+  const out = new Float32Array(indices.length * dim);
+  indices.forEach((i, r) => {
+    out.set(values.subarray(i * dim, (i + 1) * dim), r * dim);
+  });
+  return out;
+}
+
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+const significant = (x: number) => Number(x.toPrecision(6));
+
+/**
+ * Scores a conditional generator against real Fashion-MNIST with an independent classifier:
+ * - prompt accuracy: `perClass` images per class prompt (seeds `seed + c`), classified;
+ * - Fréchet distance on the classifier's features between those images and the first half of the test split,
+ *   next to the same distance for a class-balanced real set of the same size from the second half (baseline);
+ * - diversity: mean pairwise distance among one prompt's outputs vs among real images of that class.
+ * The two real halves are disjoint, so the baseline measures sampling noise, not memorisation.
+ */
+export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const perClass = options.perClass ?? 100;
+  const seed = options.seed ?? 1;
+  const classifierDir = options.classifierDir ?? DEFAULT_CLASSIFIER_DIR;
+  const config = options.classifierConfig ?? defaultClassifierConfig;
+  const { tf, name: backend } = await selectBackend(options.backend);
+
+  let metadata: Record<string, unknown>;
+  try {
+    metadata = JSON.parse(await readFile(join(options.modelDir, "metadata.json"), "utf8"));
+  } catch (err) {
+    throw new Error(
+      `No readable metadata.json in ${options.modelDir}: point --model-dir at a trained version folder.`,
+      { cause: err },
+    );
+  }
+  const modelName = String(metadata.model ?? "unknown");
+  const definition = isModelName(modelName) ? MODELS[modelName] : undefined;
+
+  const [train, test] = await Promise.all([
+    readFashionMnist("train", options.trainLimit, options.dataDir),
+    readFashionMnist("t10k", options.testLimit, options.dataDir),
+  ]);
+  const { model: classifier, info } = await loadOrTrainClassifier({
+    tf,
+    backend,
+    dir: classifierDir,
+    config,
+    train,
+    test,
+    epochs: options.classifierEpochs ?? 2,
+    batchSize: options.classifierBatch ?? 128,
+    retrain: options.retrain,
+    log,
+  });
+
+  // Real test images: ceiling accuracy, reference set (first half), class-balanced baseline (second half).
+  const real = await score(tf, classifier, test.pixels, test.count);
+  let realHits = 0;
+  const classHits = new Array<number>(config.numClasses).fill(0);
+  const classCounts = new Array<number>(config.numClasses).fill(0);
+  for (let i = 0; i < test.count; i++) {
+    const label = test.labels[i] as number;
+    classCounts[label] = (classCounts[label] ?? 0) + 1;
+    if (real.predicted[i] === label) {
+      realHits++;
+      classHits[label] = (classHits[label] ?? 0) + 1;
+    }
+  }
+  const half = Math.floor(test.count / 2);
+  const reference = Array.from({ length: half }, (_, i) => i);
+  const byClass: number[][] = Array.from({ length: config.numClasses }, () => []);
+  for (let i = half; i < test.count; i++) {
+    const bucket = byClass[test.labels[i] as number];
+    if (bucket && bucket.length < perClass) bucket.push(i);
+  }
+  const starved = byClass.findIndex((b) => b.length < 2);
+  if (starved >= 0)
+    throw new Error(
+      `Class ${starved} has under 2 real test images in the baseline half: raise --test-limit.`,
+    );
+
+  const generator = await loadGenerator(options.modelDir);
+  const classes = definition?.classes ?? Array.from({ length: config.numClasses }, (_, c) => `class ${c}`);
+  const dim = real.featureDim;
+  const generatedFeatures = new Float32Array(config.numClasses * perClass * dim);
+  const perClassScores: ClassScore[] = [];
+  let generatedHits = 0;
+  for (let c = 0; c < config.numClasses; c++) {
+    const [images = []] = await generateBatch(generator, [
+      { classIndex: c, seed: seed + c, count: perClass },
+    ]);
+    const pixels = new Uint8Array(perClass * IMAGE_PIXELS);
+    for (const [r, img] of images.entries()) pixels.set(img, r * IMAGE_PIXELS);
+    const scored = await score(tf, classifier, pixels, perClass);
+    const hits = scored.predicted.reduce((n, p) => n + (p === c ? 1 : 0), 0);
+    generatedHits += hits;
+    generatedFeatures.set(scored.features, c * perClass * dim);
+    const realIdx = byClass[c] ?? [];
+    const realSet = pick(test, realIdx);
+    const unit = (p: Uint8Array) => Float32Array.from(p, (v) => v / 255);
+    perClassScores.push({
+      class: classes[c] ?? `class ${c}`,
+      promptAccuracy: round(hits / perClass),
+      realAccuracy: round((classHits[c] ?? 0) / Math.max(1, classCounts[c] ?? 0)),
+      generatedPixelDiversity: round(meanPairwiseDistance(unit(pixels), perClass, IMAGE_PIXELS)),
+      realPixelDiversity: round(meanPairwiseDistance(unit(realSet.pixels), realSet.count, IMAGE_PIXELS)),
+      generatedFeatureDiversity: round(meanPairwiseDistance(scored.features, perClass, dim)),
+      realFeatureDiversity: round(
+        meanPairwiseDistance(rows(real.features, dim, realIdx), realIdx.length, dim),
+      ),
+    });
+    log(`class ${c} (${classes[c]}): prompt accuracy ${((100 * hits) / perClass).toFixed(1)}%`);
+  }
+  generator.dispose();
+  classifier.dispose();
+
+  const baselineIdx = byClass.flat();
+  const referenceStats = gaussianOf(rows(real.features, dim, reference), reference.length, dim);
+  const generatedVsReal = frechetDistance(
+    gaussianOf(generatedFeatures, config.numClasses * perClass, dim),
+    referenceStats,
+  );
+  const realVsReal = frechetDistance(
+    gaussianOf(rows(real.features, dim, baselineIdx), baselineIdx.length, dim),
+    referenceStats,
+  );
+  const ratio = realVsReal > 0 ? generatedVsReal / realVsReal : Number.POSITIVE_INFINITY;
+  const ratios = (key: "Pixel" | "Feature") =>
+    perClassScores.map((s) => s[`generated${key}Diversity`] / s[`real${key}Diversity`]);
+  const summary = (r: number[]) => ({
+    mean: round(r.reduce((a, b) => a + b, 0) / r.length, 3),
+    min: round(Math.min(...r), 3),
+  });
+  const overall = generatedHits / (config.numClasses * perClass);
+  const options_ = (metadata.options ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === "number" ? v : null);
+
+  const card: ModelCard = {
+    model: modelName,
+    task: definition?.task ?? "text-to-image",
+    modelDir: options.modelDir,
+    training: {
+      data: metadata.data ?? null,
+      steps: num(metadata.step),
+      epochs: num(metadata.epoch),
+      batchSize: num(options_.batchSize),
+      wallSeconds: num(metadata.trainingSeconds),
+      backend: metadata.backend ?? null,
+      params: metadata.params ?? null,
+      completed: typeof metadata.completed === "boolean" ? metadata.completed : null,
+    },
+    evaluation: {
+      date: new Date().toISOString(),
+      backend,
+      wallSeconds: round((performance.now() - started) / 1000, 1),
+      imagesPerClass: perClass,
+      seeds: `class c uses seed ${seed} + c`,
+      classifier: {
+        dir: classifierDir,
+        architecture: `conv${config.filters[0]}/s2 → conv${config.filters[1]}/s2 → dense${config.featureDim} → softmax${config.numClasses}`,
+        params: info.params,
+        trainImages: info.trainImages,
+        epochs: info.epochs,
+        testAccuracy: round(realHits / test.count),
+        testImages: test.count,
+      },
+      promptAccuracy: {
+        overall: round(overall),
+        target: TARGETS.promptAccuracy,
+        met: overall >= TARGETS.promptAccuracy,
+      },
+      frechet: {
+        features: `classifier penultimate layer (${dim})`,
+        generatedVsReal: significant(generatedVsReal),
+        realVsReal: significant(realVsReal),
+        ratio: significant(ratio),
+        target: TARGETS.frechetRatio,
+        met: ratio <= TARGETS.frechetRatio,
+        sets: {
+          reference: reference.length,
+          generated: config.numClasses * perClass,
+          baseline: baselineIdx.length,
+        },
+      },
+      diversity: { pixelRatio: summary(ratios("Pixel")), featureRatio: summary(ratios("Feature")) },
+      perClass: perClassScores,
+    },
+  };
+  if (options.writeCard !== false)
+    await writeFile(join(options.modelDir, MODEL_CARD), `${JSON.stringify(card, null, 2)}\n`);
+  return card;
+}

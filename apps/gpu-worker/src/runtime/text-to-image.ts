@@ -1,0 +1,48 @@
+import { join } from "node:path";
+import { type JobSpec, matchFashionPrompt } from "@ganvas/shared";
+import { encodePng } from "../image/png.ts";
+import { generateBatch } from "../models/generate.ts";
+import { loadServedGenerator, type ServedGenerator, type ServingOptions } from "../serving/load.ts";
+import { createLogger } from "./log.ts";
+import type { GeneratedImage } from "./runner.ts";
+
+const SIZE = 28;
+
+/**
+ * Loads each text-to-image generator once per process, on first use, on the fastest serving runtime present
+ * (see serving/load.ts; GANVAS_SERVING_RUNTIME forces one), and runs batches of its jobs.
+ */
+export function textToImageRunner(modelsDir: string, options: ServingOptions = {}) {
+  const log = options.log ?? createLogger({ component: "text-to-image" });
+  const loaded = new Map<string, Promise<ServedGenerator>>();
+  const model = (ref: string) => {
+    const [name, version] = ref.split("@");
+    const dir = join(modelsDir, "text-to-image", name ?? "", version ?? "");
+    let m = loaded.get(dir);
+    if (!m) {
+      m = loadServedGenerator(dir, { ...options, log });
+      // A failed load is retried by the next job (the weights may arrive later), not cached.
+      m.catch(() => loaded.delete(dir));
+      loaded.set(dir, m);
+    }
+    return m;
+  };
+  return async (specs: readonly JobSpec[]): Promise<GeneratedImage[][]> => {
+    const [first] = specs;
+    if (!first) return [];
+    const requests = specs.map((spec) => {
+      const prompt = String(spec.params.prompt ?? "");
+      const match = matchFashionPrompt(prompt);
+      if (!match.ok) throw new Error(`prompt names no known class: ${prompt}`);
+      return {
+        classIndex: match.classIndex,
+        seed: Number(spec.params.seed ?? 0),
+        count: Number(spec.params.n ?? 1),
+      };
+    });
+    const images = await generateBatch(await model(first.model), requests);
+    return images.map((job) =>
+      job.map((gray) => ({ png: encodePng(gray, SIZE, SIZE), width: SIZE, height: SIZE })),
+    );
+  };
+}

@@ -1,0 +1,102 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { fsHandler } from "../models/fs-handler.ts";
+import type { GanState } from "./steps.ts";
+
+type Tf = typeof tfCore;
+
+export interface TrainingMetadata {
+  model: string;
+  epoch: number;
+  totalEpochs: number;
+  step: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  completed: boolean;
+  started: string;
+  updated: string;
+  /** Training time summed over resumed sessions. */
+  trainingSeconds: number;
+  lastLosses: { d: number; g: number } | null;
+  backend: { name: string; version: string };
+  data: { name: string; images: number };
+  params: { generator: number; discriminator: number };
+  options: Record<string, unknown>;
+}
+
+export const METADATA_JSON = "metadata.json";
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+export async function readMetadata(dir: string): Promise<TrainingMetadata | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, METADATA_JSON), "utf8")) as TrainingMetadata;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeMetadata(dir: string, meta: TrainingMetadata): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeJson(join(dir, METADATA_JSON), meta);
+}
+
+/**
+ * Adam's moments are positional (matched to variables by order), so they are stored in the order getWeights()
+ * returns them and restored in the same order.
+ */
+async function saveOptimizer(tf: Tf, optimizer: tfCore.Optimizer, path: string): Promise<void> {
+  const named = await optimizer.getWeights();
+  const { data, specs } = await tf.io.encodeWeights(named);
+  // getWeights() hands back the live moment variables plus a fresh scalar for the step count: free only that.
+  tf.dispose(named.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
+  const buffer = Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
+  await writeFile(`${path}.bin.tmp`, new Uint8Array(buffer));
+  await rename(`${path}.bin.tmp`, `${path}.bin`);
+  await writeJson(`${path}.json`, specs);
+}
+
+async function loadOptimizer(tf: Tf, optimizer: tfCore.Optimizer, path: string): Promise<void> {
+  const specs = JSON.parse(await readFile(`${path}.json`, "utf8")) as tfCore.io.WeightsManifestEntry[];
+  const bin = await readFile(`${path}.bin`);
+  const map = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), specs);
+  await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name] as tfCore.Tensor })));
+  // setWeights copies each value into a new variable.
+  tf.dispose(Object.values(map));
+}
+
+/**
+ * The generator goes to `outDir` (what ships and what the job runner loads); the discriminator and both
+ * optimizers go to `stateDir`, needed only to resume.
+ */
+export async function saveCheckpoint(
+  tf: Tf,
+  state: GanState,
+  outDir: string,
+  stateDir: string,
+): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  await state.generator.save(fsHandler(outDir));
+  await state.discriminator.save(fsHandler(join(stateDir, "discriminator")));
+  await saveOptimizer(tf, state.dOptimizer, join(stateDir, "d-optimizer"));
+  await saveOptimizer(tf, state.gOptimizer, join(stateDir, "g-optimizer"));
+}
+
+export async function loadCheckpoint(
+  tf: Tf,
+  outDir: string,
+  stateDir: string,
+  optimizers: { dOptimizer: tfCore.Optimizer; gOptimizer: tfCore.Optimizer },
+): Promise<Pick<GanState, "generator" | "discriminator">> {
+  const generator = await tfl.loadLayersModel(fsHandler(outDir));
+  const discriminator = await tfl.loadLayersModel(fsHandler(join(stateDir, "discriminator")));
+  await loadOptimizer(tf, optimizers.dOptimizer, join(stateDir, "d-optimizer"));
+  await loadOptimizer(tf, optimizers.gOptimizer, join(stateDir, "g-optimizer"));
+  return { generator, discriminator };
+}

@@ -1,0 +1,69 @@
+import type * as tfCore from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDiscriminator, buildGenerator } from "../src/models/cdcgan.ts";
+import {
+  createOptimizers,
+  discriminatorStep,
+  type GanState,
+  generatorStep,
+  oneHotLabels,
+} from "../src/training/steps.ts";
+import { backend, tinyConfig } from "./helpers.ts";
+
+describe("training steps", () => {
+  let tf: typeof tfCore;
+  let state: GanState;
+  let images: tfCore.Tensor4D;
+  let labels: tfCore.Tensor2D;
+  const batch = 4;
+
+  beforeAll(async () => {
+    ({ tf } = await backend());
+    state = {
+      generator: buildGenerator(tinyConfig),
+      discriminator: buildDiscriminator(tinyConfig),
+      ...createOptimizers(tf),
+      latentDim: tinyConfig.latentDim,
+      numClasses: tinyConfig.numClasses,
+    };
+    images = tf.randomUniform([batch, 28, 28, 1], -1, 1) as tfCore.Tensor4D;
+    labels = tf.tidy(() => oneHotLabels(tf, tf.tensor1d([0, 1, 2, 3], "int32"), tinyConfig.numClasses));
+  });
+
+  afterAll(() => {
+    tf.dispose([images, labels]);
+    state.generator.dispose();
+    state.discriminator.dispose();
+  });
+
+  it("a D step and a G step return finite losses", () => {
+    const d = discriminatorStep(tf, state, images, labels);
+    const g = generatorStep(tf, state, batch);
+    for (const v of [d.loss, d.realLoss, d.fakeLoss, g.loss]) expect(Number.isFinite(v)).toBe(true);
+    expect(d.loss).toBeCloseTo(d.realLoss + d.fakeLoss, 5);
+  });
+
+  it("updates only the network it trains", () => {
+    const snapshot = (m: GanState["generator"]) =>
+      m.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+    const [g0, d0] = [snapshot(state.generator), snapshot(state.discriminator)];
+    discriminatorStep(tf, state, images, labels);
+    expect(snapshot(state.generator)).toEqual(g0);
+    expect(snapshot(state.discriminator)).not.toEqual(d0);
+    const d1 = snapshot(state.discriminator);
+    generatorStep(tf, state, batch);
+    expect(snapshot(state.discriminator)).toEqual(d1);
+    expect(snapshot(state.generator)).not.toEqual(g0);
+  });
+
+  it("leaks no tensors after warm-up", () => {
+    discriminatorStep(tf, state, images, labels);
+    generatorStep(tf, state, batch);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      discriminatorStep(tf, state, images, labels);
+      generatorStep(tf, state, batch);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

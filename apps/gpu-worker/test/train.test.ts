@@ -1,0 +1,79 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { PNG } from "pngjs";
+import { describe, expect, it } from "vitest";
+import { parseTrainArgs } from "../src/training/cli.ts";
+import { epochOrder, train } from "../src/training/run.ts";
+import { withTempDir } from "./helpers.ts";
+
+describe("trainer", () => {
+  it("a one-epoch run on a small slice writes a loadable checkpoint, metadata and a sample grid; resume continues", async () => {
+    await withTempDir(async (dir) => {
+      const out = join(dir, "out");
+      const base = {
+        model: "fashion-cdcgan" as const,
+        epochs: 1,
+        batchSize: 128,
+        seed: 3,
+        outDir: out,
+        stateDir: join(dir, "state"),
+        limit: 256,
+        backend: "wasm",
+        progress: false as const,
+      };
+      const first = await train({ ...base, resume: false });
+      expect(first.metadata).toMatchObject({ step: 2, epoch: 1, totalEpochs: 1, completed: true });
+      for (const f of ["model.json", "weights.bin", "metadata.json", "samples.png"]) {
+        expect((await stat(join(out, f))).size).toBeGreaterThan(0);
+      }
+      const png = PNG.sync.read(await readFile(join(out, "samples.png")));
+      expect([png.width, png.height]).toEqual([10 * 28 + 9 * 2, 10 * 28 + 9 * 2]);
+      const meta = JSON.parse(await readFile(join(out, "metadata.json"), "utf8"));
+      expect(meta).toMatchObject({ model: "fashion-cdcgan", step: 2, backend: { name: "wasm" } });
+
+      const resumed = await train({ ...base, epochs: 2, resume: true, samples: false });
+      expect(resumed.metadata).toMatchObject({ step: 4, epoch: 2, totalEpochs: 2, completed: true });
+      expect(resumed.metadata.started).toBe(meta.started);
+    });
+  });
+
+  it("refuses to resume from nothing", async () => {
+    await withTempDir(async (dir) => {
+      await expect(
+        train({
+          model: "fashion-cdcgan",
+          epochs: 1,
+          batchSize: 64,
+          seed: 1,
+          outDir: dir,
+          stateDir: dir,
+          resume: true,
+          limit: 64,
+          backend: "wasm",
+          progress: false,
+        }),
+      ).rejects.toThrow(/Nothing to resume/);
+    });
+  });
+
+  it("shuffles each epoch differently but reproducibly", () => {
+    const a = epochOrder(50, 1, 0);
+    expect(epochOrder(50, 1, 0)).toEqual(a);
+    expect(epochOrder(50, 1, 1)).not.toEqual(a);
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it("parses the CLI flags", () => {
+    const opts = parseTrainArgs(["--epochs", "3", "--batch", "32", "--seed", "9", "--resume"]);
+    expect(opts).toMatchObject({
+      model: "fashion-cdcgan",
+      epochs: 3,
+      batchSize: 32,
+      seed: 9,
+      resume: true,
+      outDir: join("models", "text-to-image", "fashion-cdcgan", "1"),
+    });
+    expect(() => parseTrainArgs(["--model", "nope"])).toThrow(/Unknown model/);
+    expect(() => parseTrainArgs(["--epochs", "0"])).toThrow(/positive integer/);
+  });
+});

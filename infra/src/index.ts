@@ -1,0 +1,4 @@
+export * from "./edge-server.ts";
+export * from "./processes.ts";
+export * from "./s3-server.ts";
+export * from "./worker-process.ts";

@@ -1,0 +1,76 @@
+/**
+ * The models a deployment serves, per task. The edge checks requests against it and fills the default
+ * model; the worker looks up how to run each one. Versions are pinned here so a cache key always names
+ * the exact weights that produced an image.
+ */
+import type { Task } from "./schemas.ts";
+
+export const TASKS = ["text-to-image", "style-transfer", "super-resolution"] as const;
+
+export interface CatalogEntry {
+  readonly task: Task;
+  readonly name: string;
+  readonly version: number;
+  readonly description: string;
+  /** Output size in pixels (square) for generators with a fixed size. */
+  readonly outputSize?: number;
+  /** Style transfer: the styles this model has a generator for (one generator per style). */
+  readonly styles?: readonly string[];
+  /** Super-resolution: the upscaling factors it offers. */
+  readonly scales?: readonly number[];
+}
+
+export const CATALOG: readonly CatalogEntry[] = [
+  {
+    task: "text-to-image",
+    name: "fashion-cdcgan",
+    version: 1,
+    description: "Class-conditional DCGAN trained on Fashion-MNIST: 28×28 grayscale clothing items.",
+    outputSize: 28,
+  },
+  // Planned by the style-transfer and super-resolution work: the edge accepts jobs for them now, workers
+  // run them once their generators ship (until then such jobs fail with "no runner").
+  {
+    task: "style-transfer",
+    name: "cyclegan",
+    version: 1,
+    description: "CycleGAN generators trained on unpaired photos ↔ paintings and illustrations.",
+    styles: ["starry-night", "low-poly"],
+  },
+  {
+    task: "style-transfer",
+    name: "pix2pix",
+    version: 1,
+    description: "pix2pix generator trained on paired Twemoji → Noto Color Emoji drawings.",
+    styles: ["noto-emoji"],
+  },
+  {
+    task: "super-resolution",
+    name: "srgan",
+    version: 1,
+    description: "SRGAN-family residual generator with pixel-shuffle upsampling, tiled for large inputs.",
+    scales: [2, 4],
+  },
+];
+
+export const DEFAULT_MODEL: Record<Task, string | undefined> = {
+  "text-to-image": "fashion-cdcgan",
+  "style-transfer": "cyclegan",
+  "super-resolution": "srgan",
+};
+
+export function modelsFor(task: Task): CatalogEntry[] {
+  return CATALOG.filter((m) => m.task === task);
+}
+
+/** Resolves `name` or `name@version` to a catalog entry of the task, or undefined. */
+export function resolveModel(task: Task, ref: string): CatalogEntry | undefined {
+  const [name, version] = ref.split("@");
+  return CATALOG.find(
+    (m) => m.task === task && m.name === name && (version === undefined || String(m.version) === version),
+  );
+}
+
+export function modelRef(entry: CatalogEntry): string {
+  return `${entry.name}@${entry.version}`;
+}
