@@ -1,5 +1,8 @@
 import type { JobSpec } from "@ganvas/shared";
+import { imageToImageRunner, type ReadInput } from "./image-to-image.ts";
 import type { GeneratedImage, Runner } from "./runner.ts";
+import { styleTransferTransform } from "./style-transfer.ts";
+import { superResolutionTransform } from "./super-resolution.ts";
 import { textToImageRunner } from "./text-to-image.ts";
 
 type BatchFn = (specs: readonly JobSpec[]) => Promise<GeneratedImage[][]>;
@@ -8,12 +11,22 @@ type ServingOptions = NonNullable<Parameters<typeof textToImageRunner>[1]>;
 
 /**
  * One runner per task; a task without a deployed model fails its jobs with a clear reason. `backend` is the
- * TensorFlow.js backend in use; `serving` can force a serving runtime (tests and benchmarks do).
+ * TensorFlow.js backend in use; `serving` can force a serving runtime (tests and benchmarks do); `readInput`
+ * fetches the uploaded images that image-to-image jobs start from.
  */
-export function createRunner(modelsDir: string, backend: string, serving: ServingOptions = {}): Runner {
+export function createRunner(
+  modelsDir: string,
+  backend: string,
+  serving: ServingOptions = {},
+  readInput?: ReadInput,
+): Runner {
   const byTask: Partial<Record<JobSpec["task"], BatchFn>> = {
     "text-to-image": textToImageRunner(modelsDir, { tfjsBackend: backend, ...serving }),
   };
+  if (readInput) {
+    byTask["style-transfer"] = imageToImageRunner(readInput, styleTransferTransform(modelsDir));
+    byTask["super-resolution"] = imageToImageRunner(readInput, superResolutionTransform(modelsDir));
+  }
   return {
     backend,
     // One generator call serves one model; everything else about a job is per-request input.

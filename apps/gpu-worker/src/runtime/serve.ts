@@ -1,4 +1,4 @@
-import { type JobRecord, Storage } from "@ganvas/shared";
+import { type JobRecord, keys, Storage } from "@ganvas/shared";
 import { selectBackend } from "../backend/select.ts";
 import { DeliveryLoop } from "../webhooks/delivery-loop.ts";
 import type { WorkerConfig } from "./config.ts";
@@ -47,7 +47,11 @@ export async function serve(config: WorkerConfig): Promise<void> {
   });
   const ctx = loopContext({
     storage,
-    runner: createRunner(config.modelsDir, backend.name),
+    runner: createRunner(config.modelsDir, backend.name, {}, async (sha256) => {
+      const input = await storage.get(keys.input(sha256));
+      if (!input) throw new Error(`input image ${sha256} is not in the bucket`);
+      return input.body;
+    }),
     workerId: config.workerId,
     leaseMs: config.leaseMs,
     pollMs: config.pollMs,
