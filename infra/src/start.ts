@@ -4,7 +4,7 @@ import { generateWebhookSecret } from "@ganvas/shared";
 import { startEdge } from "./edge-server.ts";
 import { QUIET_ENV } from "./processes.ts";
 import { startS3Server } from "./s3-server.ts";
-import { startWorker } from "./worker-process.ts";
+import { publishShippedModels, startWorker } from "./worker-process.ts";
 
 /** `npm start`: the whole stack on loopback — S3 server, edge in workerd, one worker — until Ctrl-C. */
 const STATE = fileURLToPath(new URL("../../.ganvas", import.meta.url));
@@ -39,6 +39,8 @@ async function main() {
   process.on("SIGINT", () => void stopAll(0));
   process.on("SIGTERM", () => void stopAll(0));
   try {
+    const published = await publishShippedModels(s3);
+    step(`models published to the bucket's registry:\n${published.trimEnd().replace(/^/gm, "    ")}`);
     const secret = webhookSecret();
     const worker = startWorker(s3, {
       webhookSecret: secret,

@@ -7,6 +7,7 @@ Commands:
   train   train a generator: ganvas-worker train --model fashion-cdcgan --epochs 10 --out <dir>
   eval    score a generator with an independent classifier, write model-card.json: ganvas-worker eval --model-dir <dir>
   export  write generator.onnx next to a generator's weights: ganvas-worker export --model-dir <dir>
+  publish copy model versions to the bucket and list them in its registry: ganvas-worker publish --all
   sr-eval   score super-resolution (bicubic, UpscalerJS ESRGANs, ours) on the held-out photos: ganvas-worker sr-eval --scale 2
   sr-train  train a super-resolution GAN: ganvas-worker sr-train --model sr-x2 --steps 2000
 `;
@@ -31,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
       const { exportCommand } = await import("./onnx/cli.ts");
       await exportCommand(rest);
       return 0;
+    }
+    case "publish": {
+      const { publishCommand } = await import("./publish/cli.ts");
+      return await publishCommand(rest);
     }
     case "sr-eval": {
       const { srEvalCommand } = await import("./sr/cli.ts");
