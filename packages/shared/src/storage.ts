@@ -15,6 +15,8 @@ export interface StorageConfig {
   bucket: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** How long one S3 call may take before it fails as unavailable (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 /** A conditional write lost its race: someone else wrote the key first (If-None-Match) or since (If-Match). */
@@ -88,6 +90,13 @@ export class Storage {
       credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
       // Retries belong to the job protocol (it knows what is safe to repeat), not to every call.
       maxAttempts: 2,
+      // A stalled connection must fail like a refused one (StorageUnavailableError), not hang a worker or a
+      // request forever; the longest call is a result upload of a few MB on a nearby bucket.
+      requestHandler: {
+        connectionTimeout: Math.min(5_000, config.requestTimeoutMs ?? 5_000),
+        requestTimeout: config.requestTimeoutMs ?? 30_000,
+        throwOnRequestTimeout: true,
+      },
     });
   }
 
