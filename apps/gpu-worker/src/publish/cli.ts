@@ -1,5 +1,5 @@
 import { Storage } from "@ganvas/shared";
-import { configFromEnv } from "../runtime/config.ts";
+import { bucketConfigFromEnv } from "../runtime/config.ts";
 import { publishModel, shippedVersions } from "./publish.ts";
 
 const USAGE = `Usage: ganvas-worker publish <version dir>... | --all [--models-dir <dir>]
@@ -14,7 +14,7 @@ export async function publishCommand(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
-  const config = configFromEnv();
+  const config = bucketConfigFromEnv();
   const dirs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";

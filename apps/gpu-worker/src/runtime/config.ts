@@ -4,15 +4,18 @@ import { z } from "zod";
 
 const Millis = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
-const Env = z.object({
+const BucketEnv = z.object({
   S3_ENDPOINT: z.url().default("http://127.0.0.1:7480"),
   S3_REGION: z.string().default("us-east-1"),
   S3_BUCKET: z.string().default("ganvas"),
   S3_ACCESS_KEY_ID: z.string().default("ganvas"),
   S3_SECRET_ACCESS_KEY: z.string().default("ganvas-secret"),
+  GANVAS_MODELS_DIR: z.string().optional(),
+});
+
+const Env = BucketEnv.extend({
   GANVAS_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must be a whsec_ secret"),
   GANVAS_WORKER_ID: z.string().optional(),
-  GANVAS_MODELS_DIR: z.string().optional(),
   GANVAS_LEASE_MS: Millis(1000, 30_000),
   GANVAS_POLL_MS: Millis(10, 250),
   /** Longest pause between retries while S3 cannot be reached. */
@@ -57,14 +60,35 @@ export interface WorkerConfig {
 
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../../../models", import.meta.url));
 
-/** Reads the worker's settings from the environment; a bad value stops start-up with the variable named. */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = Env.safeParse(env);
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`worker configuration is invalid:\n${lines.join("\n")}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** The bucket and the models folder only: what commands that run no jobs (publish) need. */
+export function bucketConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<WorkerConfig, "storage" | "modelsDir"> {
+  const e = parseEnv(BucketEnv, env);
+  return {
+    storage: {
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      bucket: e.S3_BUCKET,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+    },
+    modelsDir: e.GANVAS_MODELS_DIR ?? DEFAULT_MODELS_DIR,
+  };
+}
+
+/** Reads the worker's settings from the environment; a bad value stops start-up with the variable named. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(Env, env);
   return {
     storage: {
       endpoint: e.S3_ENDPOINT,
