@@ -7,6 +7,7 @@ import { loadServedGenerator, type ServedGenerator } from "../apps/gpu-worker/sr
 import { onnxGenerator, webThreads } from "../apps/gpu-worker/src/serving/onnx.ts";
 import type { ServingRuntime } from "../apps/gpu-worker/src/serving/runtimes.ts";
 import { median } from "./lib/stats.ts";
+import { benchBrowser } from "./onnx-browser.ts";
 
 /**
  * Images/s of one generator on each serving runtime, side by side in one process: TensorFlow.js on its wasm
@@ -105,6 +106,51 @@ export async function benchOnnx(options: OnnxBenchOptions = {}): Promise<OnnxBen
       `| ${r.runtime} | ${r.batch} | ${r.msPerBatch.toFixed(2)} | ${r.imagesPerSecond.toFixed(0)} | ${r.vsTfjsWasm.toFixed(1)}× |`,
     );
   }
+  const reference = generators.get("tfjs-wasm");
+  if (reference) {
+    await browserFigures(bytes, reference, batches, rows, { rounds, roundMs, print });
+  }
   for (const g of generators.values()) await g.dispose();
   return rows;
+}
+
+/**
+ * The same export in Chromium as the gallery page runs it (onnxruntime-web, one thread), at the table's
+ * batch sizes and the page's batch of 8, against TensorFlow.js wasm in Node from the table above.
+ */
+async function browserFigures(
+  model: Uint8Array,
+  g: ServedGenerator,
+  batches: readonly number[],
+  rows: readonly OnnxBenchRow[],
+  o: { rounds: number; roundMs: number; print: (line: string) => void },
+): Promise<void> {
+  const all = [...new Set([...batches, 8])].sort((a, b) => a - b);
+  const result = await benchBrowser({
+    model,
+    latentDim: g.latentDim,
+    numClasses: g.numClasses,
+    batches: all,
+    rounds: o.rounds,
+    roundMs: o.roundMs,
+  });
+  o.print("\n### The same export in the browser (gallery variations)");
+  if (!result) {
+    o.print("Skipped: Debian's chromium is not installed.");
+    return;
+  }
+  o.print(
+    `Headless Chromium, onnxruntime-web wasm, 1 thread (the gallery page is not cross-origin isolated); ` +
+      `fresh page → session ready (model ${(model.length / 1e6).toFixed(2)} MB + wasm fetched over loopback, ` +
+      `compiled): **${result.loadMs.toFixed(0)} ms** (median of 3); the page renders 8 variations per call.`,
+  );
+  o.print("| runtime | batch | ms / batch | images/s | × tfjs-wasm |");
+  o.print("| --- | ---: | ---: | ---: | ---: |");
+  for (const r of result.rows) {
+    const base = rows.find((x) => x.runtime === "tfjs-wasm" && x.batch === r.batch);
+    const vs = base ? `${(base.msPerBatch / r.msPerBatch).toFixed(1)}×` : "–";
+    o.print(
+      `| onnxruntime-web in Chromium | ${r.batch} | ${r.msPerBatch.toFixed(2)} | ${r.imagesPerSecond.toFixed(0)} | ${vs} |`,
+    );
+  }
 }

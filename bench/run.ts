@@ -13,6 +13,7 @@ import { Report } from "./lib/report.ts";
 import { closeAllScopes, Scope, within } from "./lib/scope.ts";
 import { num } from "./lib/stats.ts";
 import { benchOnnx } from "./onnx.ts";
+import { benchSr } from "./sr.ts";
 import { benchTraining } from "./training.ts";
 import { benchWorker } from "./worker.ts";
 
@@ -124,6 +125,7 @@ report.table(
 await stage("generator inference per runtime (bench/onnx.ts)", 120_000, () =>
   benchOnnx({ print: report.print }),
 );
+await stage("super-resolution (bench/sr.ts)", 120_000, () => benchSr({ report }));
 const worker = await stage("worker throughput (bench/worker.ts)", 120_000, () =>
   benchWorker({ print: report.print }),
 );

@@ -3,7 +3,7 @@
 # the Fashion-MNIST data set, and Chromium for the edge's browser tests (driven by playwright-core).
 # Runs from `npm install`; does nothing when they are already present.
 set -euo pipefail
-packages=(radosgw ceph-mon ceph-osd dataset-fashion-mnist chromium)
+packages=(radosgw ceph-mon ceph-osd dataset-fashion-mnist chromium fonts-noto-color-emoji)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

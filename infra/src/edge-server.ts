@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { freePort, type Managed, startProcess, waitUntil } from "./processes.ts";
 
 export interface S3Settings {
@@ -21,11 +23,19 @@ export interface EdgeServer {
 const EDGE_DIR = fileURLToPath(new URL("../../apps/edge", import.meta.url));
 const WRANGLER = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 
+/** The edge's static assets (onnxruntime-web, the gallery's variations script): wrangler needs the folder. */
+async function prepareStatic(): Promise<void> {
+  await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/prepare-static.ts"], {
+    cwd: EDGE_DIR,
+  });
+}
+
 /** Runs the edge Worker in workerd through `wrangler dev`, offline, on loopback. */
 export async function startEdge(
   s3: S3Settings,
   options: { port?: number; dev?: boolean; echo?: boolean; vars?: Record<string, string> } = {},
 ) {
+  await prepareStatic();
   const port = options.port ?? (await freePort());
   const inspector = await freePort();
   const persist = mkdtempSync(join(tmpdir(), "ganvas-edge-"));

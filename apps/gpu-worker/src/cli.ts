@@ -4,12 +4,15 @@ const USAGE = `Usage: ganvas-worker <command> [options]
 
 Commands:
   run     claim and run jobs from the bucket until stopped (configured by environment, see README)
-  train   train a generator: ganvas-worker train --model fashion-cdcgan --epochs 10 --out <dir>
+  train   train a generator: ganvas-worker train --model fashion-cdcgan|shapes-tcgan --epochs 10 --out <dir>
   eval    score a generator with an independent classifier, write model-card.json: ganvas-worker eval --model-dir <dir>
   export  write generator.onnx next to a generator's weights: ganvas-worker export --model-dir <dir>
   publish copy model versions to the bucket and list them in its registry: ganvas-worker publish --all
   sr-eval   score super-resolution (bicubic, UpscalerJS ESRGANs, ours) on the held-out photos: ganvas-worker sr-eval --scale 2
   sr-train  train a super-resolution GAN: ganvas-worker sr-train --model sr-x2 --steps 2000
+  cyclegan-train  train a CycleGAN style (photos ↔ style images): ganvas-worker cyclegan-train --style starry-night
+  style-eval      score style generators, write their model card: ganvas-worker style-eval --model-dir <version dir>
+  pix2pix-train   train a pix2pix style (paired images): ganvas-worker pix2pix-train --style noto-emoji
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +47,16 @@ async function main(argv: string[]): Promise<number> {
     case "sr-train": {
       const { srTrainCommand } = await import("./sr/cli.ts");
       return await srTrainCommand(rest);
+    }
+    case "cyclegan-train": {
+      const { cycleGanTrainCommand } = await import("./style/cyclegan-cli.ts");
+      return await cycleGanTrainCommand(rest);
+    }
+    case "pix2pix-train":
+      return await (await import("./style/pix2pix-cli.ts")).pix2pixTrainCommand(rest);
+    case "style-eval": {
+      const { styleEvalCommand } = await import("./style/evaluate-cli.ts");
+      return await styleEvalCommand(rest);
     }
     case undefined:
     case "help":

@@ -1,7 +1,8 @@
-import { FASHION_CLASSES } from "@ganvas/shared";
+import { FASHION_CLASSES, SHAPES_VOCABULARY } from "@ganvas/shared";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildDiscriminator, buildGenerator, fashionCdcgan } from "../src/models/cdcgan.ts";
 import { isModelName, MODELS } from "../src/models/registry.ts";
+import { isTextModel, shapesTcgan } from "../src/models/tcgan.ts";
 import { backend, tinyConfig } from "./helpers.ts";
 
 describe("fashion-cdcgan builders", () => {
@@ -67,6 +68,10 @@ describe("model definition", () => {
 
   it("registry knows the model by name and nothing else", () => {
     expect(MODELS["fashion-cdcgan"]).toBe(fashionCdcgan);
+    expect(MODELS["shapes-tcgan"]).toBe(shapesTcgan);
+    expect(isTextModel(shapesTcgan)).toBe(true);
+    expect(isTextModel(fashionCdcgan)).toBe(false);
+    expect(shapesTcgan.config.vocabSize).toBe(SHAPES_VOCABULARY.tokens.length);
     expect(isModelName("fashion-cdcgan")).toBe(true);
     expect(isModelName("toString")).toBe(false);
   });

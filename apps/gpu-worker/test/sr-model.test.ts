@@ -82,4 +82,15 @@ describe("SR models", () => {
     expect(SR_MODELS["sr-x4"].config.scale).toBe(4);
     expect(SR_MODELS["sr-x4"].task).toBe("super-resolution");
   });
+
+  it("narrows the later shuffle stages with upFilters (×4 runs its last convs on 16× the pixels)", () => {
+    const wide = buildSrGenerator({ ...tinySr, scale: 4 });
+    const narrow = buildSrGenerator({ ...tinySr, scale: 4, upFilters: [4, 2] });
+    expect(narrow.getLayer("up1_conv").outputShape).toEqual([null, null, null, 2 * 4]);
+    expect(narrow.getLayer("tail").getWeights()[0]?.shape).toEqual([3, 3, 2, 3]);
+    expect(narrow.countParams()).toBeLessThan(wide.countParams());
+    expect(narrow.outputShape).toEqual(wide.outputShape);
+    wide.dispose();
+    narrow.dispose();
+  });
 });

@@ -11,6 +11,7 @@ import {
   contentStep,
   createSrOptimizers,
   type SrTrainingMetadata,
+  srLearningRate,
   trainSr,
 } from "../src/sr/train.ts";
 import { backend, withTempDir } from "./helpers.ts";
@@ -113,8 +114,29 @@ describe("sr-train loop", () => {
     });
   });
 
+  it("decays the content-phase learning rate along a cosine, then holds the floor", () => {
+    expect(srLearningRate(0, 100, 2e-4, 1e-5)).toBeCloseTo(2e-4, 12);
+    expect(srLearningRate(50, 100, 2e-4, 1e-5)).toBeCloseTo(1.05e-4, 12);
+    expect(srLearningRate(100, 100, 2e-4, 1e-5)).toBeCloseTo(1e-5, 12);
+    expect(srLearningRate(150, 100, 2e-4, 1e-5)).toBe(1e-5);
+    expect(srLearningRate(70, 100, 2e-4)).toBe(2e-4); // no floor given: constant
+    for (let s = 1; s <= 100; s++)
+      expect(srLearningRate(s, 100, 2e-4, 1e-5)).toBeLessThanOrEqual(srLearningRate(s - 1, 100, 2e-4, 1e-5));
+  });
+
   it("parses CLI options and rejects bad ones", () => {
-    expect(parseSrTrainArgs([]).outDir).toBe(join("models", "super-resolution", "sr-x2", "1"));
+    expect(parseSrTrainArgs([]).outDir).toBe(join("models", "super-resolution", "srgan", "1", "x2"));
+    expect(parseSrTrainArgs(["--model", "sr-x4"]).outDir).toBe(
+      join("models", "super-resolution", "srgan", "1", "x4"),
+    );
+    expect(parseSrTrainArgs(["--lr", "2e-4", "--lr-min", "1e-5"])).toMatchObject({
+      learningRate: 2e-4,
+      learningRateMin: 1e-5,
+    });
+    expect(parseSrEvalArgs(["--scale", "4"]).modelDir).toBe(
+      join("models", "super-resolution", "srgan", "1", "x4"),
+    );
+    expect(() => parseSrEvalArgs(["--card", "d", "--out", "x.json"])).toThrow(/--card/);
     expect(() => parseSrTrainArgs(["--model", "nope"])).toThrow(/Unknown model/);
     expect(() => parseSrTrainArgs(["--pretrain-steps", "0"])).toThrow(/Nothing to do/);
     expect(parseSrEvalArgs(["--scale", "4"]).scale).toBe(4);

@@ -28,27 +28,41 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: "Class-conditional DCGAN trained on Fashion-MNIST: 28×28 grayscale clothing items.",
     outputSize: 28,
   },
+  {
+    task: "text-to-image",
+    name: "shapes-tcgan",
+    version: 1,
+    description:
+      "Text-conditioned DCGAN with a learned token encoder, trained on procedural captioned shapes: 32×32 RGB " +
+      "shapes with colours, sizes, positions and backgrounds.",
+    outputSize: 32,
+  },
   // Planned by the style-transfer and super-resolution work: the edge accepts jobs for them now, workers
   // run them once their generators ship (until then such jobs fail with "no runner").
   {
     task: "style-transfer",
     name: "cyclegan",
     version: 1,
-    description: "CycleGAN generators trained on unpaired photos ↔ paintings and illustrations.",
+    description:
+      "CycleGAN generators trained on unpaired photos ↔ Van Gogh's The Starry Night and low-poly illustrations.",
     styles: ["starry-night", "low-poly"],
   },
   {
     task: "style-transfer",
     name: "pix2pix",
     version: 1,
-    description: "pix2pix generator trained on paired Twemoji → Noto Color Emoji drawings.",
+    description:
+      "pix2pix U-Net generator (PatchGAN-trained, L1 + adversarial) on paired Twemoji → Noto Color Emoji " +
+      "drawings: redraws an emoji in Noto's style; fully convolutional, tiled for large inputs.",
     styles: ["noto-emoji"],
   },
   {
     task: "super-resolution",
     name: "srgan",
     version: 1,
-    description: "SRGAN-family residual generator with pixel-shuffle upsampling, tiled for large inputs.",
+    description:
+      "SRGAN-family residual generators (×2, ×4) with pixel-shuffle upsampling and a bilinear skip, trained " +
+      "on natural photos; tiled, so large inputs upscale in bounded memory.",
     scales: [2, 4],
   },
 ];

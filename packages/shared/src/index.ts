@@ -11,6 +11,7 @@ export * from "./keys.ts";
 export * from "./model-registry.ts";
 export * from "./problem.ts";
 export * from "./schemas.ts";
+export * from "./seeded-normal.ts";
 export * from "./storage.ts";
 export * from "./vocabulary.ts";
 export * from "./webhook-target.ts";

@@ -2,7 +2,7 @@ import { derivedSeed } from "./cache-key.ts";
 import { UPLOAD_LIMITS } from "./image-sniff.ts";
 import { CATALOG_CHOICES, type ModelChoices, type RegistryModel } from "./model-registry.ts";
 import type { JobSpec, Task, TextToImageRequest } from "./schemas.ts";
-import { matchFashionPrompt } from "./vocabulary.ts";
+import { checkPrompt } from "./vocabulary.ts";
 
 /** A request field the catalog or vocabulary refused, in the shape the edge reports as a validation issue. */
 export class RequestFieldError extends Error {
@@ -58,14 +58,9 @@ export async function textToImageSpec(
   choices: ModelChoices = CATALOG_CHOICES,
 ): Promise<JobSpec> {
   const entry = pickModel("text-to-image", req.model, choices);
-  const match = matchFashionPrompt(req.prompt);
-  if (!match.ok) {
-    throw new RequestFieldError(
-      "prompt",
-      `the prompt names nothing this model can draw; it understands: ${match.known.join(", ")}`,
-      match.known,
-    );
-  }
+  // Each model has its own vocabulary: a prompt it cannot read is refused here, before anything is queued.
+  const understood = checkPrompt(entry.name, req.prompt);
+  if (!understood.ok) throw new RequestFieldError("prompt", understood.message, understood.known);
   const base: JobSpec = {
     task: "text-to-image",
     model: ref(entry),

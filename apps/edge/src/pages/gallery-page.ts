@@ -1,7 +1,9 @@
 import type { JobRecord, Manifest } from "@ganvas/shared";
 import { html, raw } from "hono/html";
+import type { VariationsView } from "../variations.ts";
 import { resultUrls } from "../views.ts";
 import { page } from "./layout.ts";
+import { VARIATIONS_STYLE, variationsSection } from "./variations-section.ts";
 
 /** GET /g/<id>: a finished result as a page worth sharing, or a self-refreshing page while it runs. */
 
@@ -31,7 +33,8 @@ ${image ? html`<meta property="og:image" content="${image}"><meta name="twitter:
 <meta name="twitter:description" content="${description}">`;
 }
 
-export function galleryPage(origin: string, m: Manifest, job?: JobRecord) {
+/** `variations`: what the page needs to offer in-browser variations, when the result's model allows them. */
+export function galleryPage(origin: string, m: Manifest, job?: JobRecord, variations?: VariationsView) {
   const urls = resultUrls(origin, m);
   const title = headline(m);
   const first = m.images[0];
@@ -63,6 +66,7 @@ export function galleryPage(origin: string, m: Manifest, job?: JobRecord) {
             <figcaption><span>${m.input ? "Output" : `#${i + 1}`}</span><a href="${u}" download="ganvas-${short}-${i}.png">Download PNG</a></figcaption></figure>`,
         )}
       </section>
+      ${variations ? variationsSection(variations) : ""}
       <h2>Details</h2>
       <dl class="details">
         <dt>Model</dt><dd><code>${m.model}</code></dd>
@@ -73,7 +77,8 @@ export function galleryPage(origin: string, m: Manifest, job?: JobRecord) {
       </dl>
     </main>`;
   const head = socialTags(`${title} · Ganvas`, description, `${origin}/g/${m.id}`, urls[0]);
-  return page({ title: `${title} · Ganvas`, description, head, body, extraStyle: raw(GALLERY_STYLE) });
+  const style = variations ? GALLERY_STYLE + VARIATIONS_STYLE : GALLERY_STYLE;
+  return page({ title: `${title} · Ganvas`, description, head, body, extraStyle: raw(style) });
 }
 
 /** A job without a result yet: its state, refreshing every few seconds until it is done. */

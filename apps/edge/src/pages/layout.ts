@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 
-/** The HTML shell of the edge's pages: one stylesheet, no scripts, no third-party requests. */
+/** The HTML shell of the edge's pages: one stylesheet, no inline scripts, no third-party requests. */
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -34,12 +34,17 @@ ${p.body}
 </html>`;
 }
 
-/** Pages only load their own images and inline styles; nothing may frame them. */
-export function setPageHeaders(c: Context, cacheControl: string): void {
+/**
+ * Pages only load their own images and inline styles; nothing may frame them. A page with `scripts` may also
+ * run the edge's own script files (never inline ones), compile WebAssembly and fetch from its own origin:
+ * what the gallery's in-browser variations need.
+ */
+export function setPageHeaders(c: Context, cacheControl: string, options: { scripts?: boolean } = {}): void {
   c.header("cache-control", cacheControl);
+  const scripts = options.scripts ? " script-src 'self' 'wasm-unsafe-eval'; connect-src 'self';" : "";
   c.header(
     "content-security-policy",
-    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    `default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline';${scripts} base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
   );
   c.header("referrer-policy", "strict-origin-when-cross-origin");
 }

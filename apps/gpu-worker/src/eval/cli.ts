@@ -1,12 +1,25 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseCommandArgs, positiveInt } from "../cli-args.ts";
+import { isModelName, MODELS } from "../models/registry.ts";
+import { isTextModel } from "../models/tcgan.ts";
+import type { TrainingMetadata } from "../training/checkpoint.ts";
 import { formatCard } from "./card.ts";
 import { DEFAULT_CLASSIFIER_DIR, type EvalOptions, evaluateModel, MODEL_CARD } from "./evaluate.ts";
+import { evaluateShapesModel, formatShapesCard } from "./shapes-evaluate.ts";
 
 const USAGE = `usage: ganvas-worker eval --model-dir DIR [--per-class 100] [--seed 1] [--classifier-dir ${DEFAULT_CLASSIFIER_DIR}]
-                          [--classifier-epochs 2] [--retrain] [--backend NAME] [--no-card]`;
+                          [--classifier-epochs 2] [--retrain] [--backend NAME] [--no-card]
+       text-encoder models (picked by the folder's metadata.json): [--prompts 1000] [--curve --state DIR]`;
 
-export function parseEvalArgs(argv: string[]): EvalOptions {
+export interface EvalCommandOptions extends EvalOptions {
+  prompts?: number;
+  /** Training state folder whose generator snapshots give the prompt-accuracy curve. */
+  curveStateDir?: string;
+}
+
+export function parseEvalArgs(argv: string[]): EvalCommandOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -18,11 +31,16 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
       retrain: { type: "boolean", default: false },
       backend: { type: "string" },
       "no-card": { type: "boolean", default: false },
+      prompts: { type: "string" },
+      curve: { type: "boolean", default: false },
+      state: { type: "string" },
     },
     strict: true,
   });
   const modelDir = values["model-dir"];
   if (!modelDir) throw new Error(`--model-dir is required.\n${USAGE}`);
+  if (values.curve && !values.state)
+    throw new Error(`--curve needs --state DIR (the training state folder).\n${USAGE}`);
   return {
     modelDir,
     perClass: positiveInt("per-class", values["per-class"], USAGE),
@@ -32,6 +50,8 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
     retrain: values.retrain,
     backend: values.backend,
     writeCard: !values["no-card"],
+    prompts: positiveInt("prompts", values.prompts, USAGE),
+    curveStateDir: values.curve ? values.state : undefined,
   };
 }
 
@@ -39,8 +59,37 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
 export async function evalCommand(argv: string[]): Promise<number> {
   const options = parseCommandArgs(parseEvalArgs, argv);
   if (options === undefined) return 2;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const metadata = await readModelMetadata(options.modelDir);
+  const def = metadata && isModelName(metadata.model) ? MODELS[metadata.model] : undefined;
+  if (metadata && def && isTextModel(def)) {
+    const card = await evaluateShapesModel({
+      modelDir: options.modelDir,
+      metadata,
+      classifierDir: options.classifierDir,
+      retrain: options.retrain,
+      prompts: options.prompts,
+      seed: options.seed,
+      curveStateDir: options.curveStateDir,
+      backend: options.backend,
+      writeCard: options.writeCard,
+      log,
+    });
+    process.stdout.write(formatShapesCard(card));
+    if (options.writeCard !== false) process.stdout.write(`wrote ${options.modelDir}/${MODEL_CARD}\n`);
+    return 0;
+  }
   const card = await evaluateModel({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(formatCard(card));
   if (options.writeCard !== false) process.stdout.write(`wrote ${options.modelDir}/${MODEL_CARD}\n`);
   return 0;
+}
+
+async function readModelMetadata(dir: string): Promise<TrainingMetadata | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, "metadata.json"), "utf8")) as TrainingMetadata;
+  } catch {
+    // The class-model evaluator reports a missing metadata.json with its own message.
+    return undefined;
+  }
 }

@@ -71,7 +71,10 @@ const SEED_ZERO = 4_294_967_296;
  * Each request's noise from its own seed, with tfjs-core's seeded randomNormal. The numbers come from a JS
  * generator whatever the backend, so every serving runtime is fed exactly the same latent points.
  */
-export function drawNoise(requests: readonly GenerateOptions[], latentDim: number): Float32Array {
+export function drawNoise<R extends Pick<GenerateOptions, "seed" | "count">>(
+  requests: readonly R[],
+  latentDim: number,
+): Float32Array {
   const total = requests.reduce((n, r) => n + r.count, 0);
   const noise = new Float32Array(total * latentDim);
   let offset = 0;

@@ -10,6 +10,7 @@ import {
   weight,
 } from "./context.ts";
 import { conv2d, conv2dTranspose } from "./conv.ts";
+import { conv1d, globalMaxPooling1d } from "./sequence.ts";
 
 export { type ConvertContext, ExportError, type Layer, type Value } from "./context.ts";
 
@@ -127,4 +128,7 @@ export const CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   Conv2DTranspose: conv2dTranspose,
   Concatenate: concatenate,
   Add: add,
+  // Token-sequence layers of the text encoders (sequence.ts).
+  Conv1D: conv1d,
+  GlobalMaxPooling1D: globalMaxPooling1d,
 };

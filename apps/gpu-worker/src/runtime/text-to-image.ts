@@ -1,16 +1,19 @@
 import { join } from "node:path";
-import { type JobSpec, matchFashionPrompt } from "@ganvas/shared";
+import { type JobSpec, matchFashionPrompt, tokenVocabularyFor } from "@ganvas/shared";
 import { encodePng } from "../image/png.ts";
 import { generateBatch } from "../models/generate.ts";
+import { generateFromPrompts } from "../models/text-generate.ts";
 import { loadServedGenerator, type ServedGenerator, type ServingOptions } from "../serving/load.ts";
 import { createLogger } from "./log.ts";
 import type { GeneratedImage } from "./runner.ts";
 
-const SIZE = 28;
+const FASHION_SIZE = 28;
 
 /**
  * Loads each text-to-image generator once per process, on first use, on the fastest serving runtime present
- * (see serving/load.ts; GANVAS_SERVING_RUNTIME forces one), and runs batches of its jobs.
+ * (see serving/load.ts; GANVAS_SERVING_RUNTIME forces one), and runs batches of its jobs. A model with a
+ * token vocabulary (shapes-tcgan) reads the prompt's tokens and draws RGB; the others pick a class from the
+ * prompt and draw gray.
  */
 export function textToImageRunner(modelsDir: string, options: ServingOptions = {}) {
   const log = options.log ?? createLogger({ component: "text-to-image" });
@@ -30,6 +33,22 @@ export function textToImageRunner(modelsDir: string, options: ServingOptions = {
   return async (specs: readonly JobSpec[]): Promise<GeneratedImage[][]> => {
     const [first] = specs;
     if (!first) return [];
+    const vocab = tokenVocabularyFor(first.model.split("@")[0] ?? "");
+    if (vocab) {
+      const requests = specs.map((spec) => ({
+        prompt: String(spec.params.prompt ?? ""),
+        seed: Number(spec.params.seed ?? 0),
+        count: Number(spec.params.n ?? 1),
+      }));
+      const out = await generateFromPrompts(await model(first.model), vocab, requests);
+      return out.images.map((job) =>
+        job.map((pixels) => ({
+          png: encodePng(pixels, out.width, out.height),
+          width: out.width,
+          height: out.height,
+        })),
+      );
+    }
     const requests = specs.map((spec) => {
       const prompt = String(spec.params.prompt ?? "");
       const match = matchFashionPrompt(prompt);
@@ -42,7 +61,11 @@ export function textToImageRunner(modelsDir: string, options: ServingOptions = {
     });
     const images = await generateBatch(await model(first.model), requests);
     return images.map((job) =>
-      job.map((gray) => ({ png: encodePng(gray, SIZE, SIZE), width: SIZE, height: SIZE })),
+      job.map((gray) => ({
+        png: encodePng(gray, FASHION_SIZE, FASHION_SIZE),
+        width: FASHION_SIZE,
+        height: FASHION_SIZE,
+      })),
     );
   };
 }

@@ -1,10 +1,18 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { selectBackend } from "../backend/select.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { MODEL_JSON } from "../models/fs-handler.ts";
+import {
+  SR_CARD,
+  SR_VERSION_SAMPLES,
+  type SrEvalReport,
+  srSampleRows,
+  writeGrid,
+  writeSrCard,
+} from "./card.ts";
 import { EVAL_IMAGES, loadEvalSet } from "./data.ts";
 import {
   bicubicUpscaler,
@@ -16,11 +24,16 @@ import {
   loadOurs,
   type Upscaler,
 } from "./evaluate.ts";
+import type { RgbImage } from "./image.ts";
 import { isSrModelName, SR_MODELS } from "./model.ts";
 import { type SrTrainOptions, trainSr } from "./train.ts";
 
 const EVAL_USAGE = `usage: ganvas-worker sr-eval [--scale 2|4] [--model-dir DIR] [--methods bicubic,esrgan-slim,esrgan-medium,ours]
-                             [--images a.png,b.jpg] [--tile 128] [--overlap 16] [--backend NAME] [--out FILE.json]`;
+                             [--images a.png,b.jpg] [--tile 128] [--overlap 16] [--backend NAME] [--out FILE.json]
+       ganvas-worker sr-eval --card VERSION_DIR [--reports A.json,B.json] [--images …] [--tile 128] [--overlap 16] [--backend NAME]
+  --card evaluates ×2 and ×4 (VERSION_DIR/x2, VERSION_DIR/x4) with every method in one run and writes
+  VERSION_DIR/model-card.json and VERSION_DIR/samples.png (held-out crops: bicubic · ours · HR);
+  --reports x2.json,x4.json reuses earlier \`sr-eval --out\` runs instead of evaluating again.`;
 
 function int(name: string, value: string | undefined, fallback: number, usage: string): number {
   if (value === undefined) return fallback;
@@ -39,7 +52,14 @@ export interface SrEvalOptions {
   overlap: number;
   backend?: string;
   out?: string;
+  /** A version folder (…/<name>/<version>): evaluate both scales and write its card and samples. */
+  card?: string;
+  /** With card: earlier `sr-eval --out` reports to use instead of evaluating those scales again. */
+  reports?: SrEvalReport[];
 }
+
+/** Where sr-train writes and sr-eval reads a scale's generator by default. */
+export const srScaleDir = (scale: number) => join("models", "super-resolution", "srgan", "1", `x${scale}`);
 
 export function parseSrEvalArgs(argv: string[]): SrEvalOptions {
   const { values } = parseArgs({
@@ -53,6 +73,8 @@ export function parseSrEvalArgs(argv: string[]): SrEvalOptions {
       overlap: { type: "string" },
       backend: { type: "string" },
       out: { type: "string" },
+      card: { type: "string" },
+      reports: { type: "string" },
     },
     strict: true,
   });
@@ -67,69 +89,120 @@ export function parseSrEvalArgs(argv: string[]): SrEvalOptions {
       );
     }
   }
+  if (values.card !== undefined && (values["model-dir"] !== undefined || values.out !== undefined))
+    throw new Error(
+      `--card names the model folders and outputs itself: drop --model-dir/--out.\n${EVAL_USAGE}`,
+    );
   return {
     scale,
-    modelDir: values["model-dir"] ?? join("models", "super-resolution", `sr-x${scale}`, "1"),
+    modelDir: values["model-dir"] ?? srScaleDir(scale),
     methods,
     images: values.images?.split(",").map((s) => s.trim()) ?? [...EVAL_IMAGES],
     tile: int("tile", values.tile, 128, EVAL_USAGE) || 128,
     overlap: int("overlap", values.overlap, 16, EVAL_USAGE),
     backend: values.backend,
     out: values.out,
+    card: values.card,
+    reports: values.reports
+      ?.split(",")
+      .map((f) => JSON.parse(readFileSync(f.trim(), "utf8")) as SrEvalReport),
   };
 }
 
-/** `ganvas-worker sr-eval …`: the side-by-side table on stderr, the full JSON on stdout (and --out). */
-export async function srEvalCommand(argv: string[]): Promise<number> {
-  const options = parseCommandArgs(parseSrEvalArgs, argv);
-  if (options === undefined) return 2;
-  const { tf, name: backendName, version } = await selectBackend(options.backend);
+/** The held-out photos the version-level samples.png crops, and the LR side of each crop per scale. */
+const SAMPLE_IMAGES = ["butterfly.jpg", "baboon.jpg", "chelsea.png"] as const;
+const SAMPLE_LR_SIDE = { 2: 48, 4: 24 } as const;
+
+async function evaluateScale(
+  tf: Awaited<ReturnType<typeof selectBackend>>["tf"],
+  backend: { name: string; version: string },
+  options: SrEvalOptions,
+  scale: 2 | 4,
+  modelDir: string,
+): Promise<SrEvalReport> {
   const tiles = { tile: options.tile, overlap: options.overlap };
-  const images = await loadEvalSet(options.scale, { names: options.images });
+  const images = await loadEvalSet(scale, { names: options.images });
   const upscalers: Upscaler[] = [];
-  for (const m of options.methods) {
-    if (m === "bicubic") upscalers.push(bicubicUpscaler(options.scale));
-    else if (m === "ours") {
-      if (existsSync(join(options.modelDir, MODEL_JSON))) {
-        upscalers.push(await loadOurs(tf, options.modelDir, options.scale, tiles));
-      } else {
-        process.stderr.write(
-          `sr-eval: no checkpoint in ${options.modelDir}, skipping "ours" (train with sr-train).\n`,
-        );
-      }
-    } else upscalers.push(await loadEsrgan(tf, m as EsrganName, options.scale, tiles));
-  }
-  process.stderr.write(
-    `sr-eval ×${options.scale}: ${images.length} held-out images, ${upscalers.map((u) => u.name).join(", ")} on ${backendName}\n`,
-  );
   try {
-    const results = await evaluateUpscalers(upscalers, images, options.scale, (method, s) =>
+    for (const m of options.methods) {
+      if (m === "bicubic") upscalers.push(bicubicUpscaler(scale));
+      else if (m === "ours") {
+        if (existsSync(join(modelDir, MODEL_JSON))) {
+          upscalers.push(await loadOurs(tf, modelDir, scale, tiles));
+        } else if (options.card !== undefined) {
+          throw new Error(`No generator in ${modelDir}: train it with sr-train first.`);
+        } else {
+          process.stderr.write(
+            `sr-eval: no checkpoint in ${modelDir}, skipping "ours" (train with sr-train).\n`,
+          );
+        }
+      } else upscalers.push(await loadEsrgan(tf, m as EsrganName, scale, tiles));
+    }
+    process.stderr.write(
+      `sr-eval ×${scale}: ${images.length} held-out images, ${upscalers.map((u) => u.name).join(", ")} on ${backend.name}\n`,
+    );
+    const results = await evaluateUpscalers(upscalers, images, scale, (method, s) =>
       process.stderr.write(
         `  ${method} ${s.image}: PSNR ${s.psnr.toFixed(2)} dB, SSIM ${s.ssim.toFixed(4)}, ${s.seconds.toFixed(2)} s\n`,
       ),
     );
     process.stderr.write(`${formatTable(results)}\n`);
-    const report = {
-      scale: options.scale,
-      backend: { name: backendName, version },
+    return {
+      scale,
+      backend,
       tiles,
       date: new Date().toISOString(),
+      images: images.map((i) => i.name),
       results,
     };
-    const json = `${JSON.stringify(report, null, 2)}\n`;
-    if (options.out !== undefined) {
-      await mkdir(dirname(options.out), { recursive: true });
-      await writeFile(options.out, json);
-    }
-    process.stdout.write(json);
   } finally {
     for (const u of upscalers) u.dispose();
   }
+}
+
+/**
+ * `ganvas-worker sr-eval …`: the side-by-side table on stderr, the full JSON on stdout (and --out); with
+ * --card, both scales and the version's model-card.json + samples.png.
+ */
+export async function srEvalCommand(argv: string[]): Promise<number> {
+  const options = parseCommandArgs(parseSrEvalArgs, argv);
+  if (options === undefined) return 2;
+  const { tf, name, version } = await selectBackend(options.backend);
+  const backend = { name, version };
+  if (options.card !== undefined) {
+    const dir = options.card;
+    const rows: RgbImage[][] = [];
+    const reports: SrEvalReport[] = [];
+    for (const scale of [2, 4] as const) {
+      const modelDir = join(dir, `x${scale}`);
+      const saved = options.reports?.find((r) => r.scale === scale);
+      reports.push(saved ?? (await evaluateScale(tf, backend, options, scale, modelDir)));
+      const images = await loadEvalSet(scale, { names: SAMPLE_IMAGES });
+      const ours = await loadOurs(tf, modelDir, scale, { tile: options.tile, overlap: options.overlap });
+      try {
+        rows.push(...(await srSampleRows(ours, images, scale, SAMPLE_LR_SIDE[scale])));
+      } finally {
+        ours.dispose();
+      }
+    }
+    await writeGrid(join(dir, SR_VERSION_SAMPLES), rows);
+    const card = await writeSrCard(dir, basename(dirname(dir)), Number(basename(dir)), reports);
+    process.stderr.write(`sr-eval: wrote ${join(dir, SR_CARD)} and ${join(dir, SR_VERSION_SAMPLES)}\n`);
+    process.stdout.write(`${JSON.stringify({ metrics: card.metrics, targets: card.targets }, null, 2)}\n`);
+    return 0;
+  }
+  const report = await evaluateScale(tf, backend, options, options.scale, options.modelDir);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (options.out !== undefined) {
+    await mkdir(dirname(options.out), { recursive: true });
+    await writeFile(options.out, json);
+  }
+  process.stdout.write(json);
   return 0;
 }
 
 const TRAIN_USAGE = `usage: ganvas-worker sr-train --model sr-x2|sr-x4 [--pretrain-steps 2000] [--gan-steps 0] [--batch 16]
-                              [--patch PX] [--lr 1e-4] [--adv-weight 5e-3] [--min-patch-std 8] [--checkpoint-every 200] [--out DIR]
+                              [--patch PX] [--lr 1e-4] [--lr-min LR] [--adv-weight 5e-3] [--min-patch-std 8] [--checkpoint-every 200] [--out DIR]
                               [--state DIR] [--resume] [--seed N] [--limit N] [--data DIR] [--backend NAME] [--no-samples]`;
 
 export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
@@ -142,6 +215,7 @@ export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
       batch: { type: "string", default: "16" },
       patch: { type: "string" },
       lr: { type: "string", default: "1e-4" },
+      "lr-min": { type: "string" },
       "adv-weight": { type: "string", default: "5e-3" },
       "min-patch-std": { type: "string", default: "8" },
       "checkpoint-every": { type: "string", default: "200" },
@@ -185,12 +259,13 @@ export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
     batchSize: positive("batch", values.batch, 16),
     patchSize: values.patch === undefined ? undefined : positive("patch", values.patch, 96),
     learningRate: num("lr", values.lr),
+    learningRateMin: values["lr-min"] === undefined ? undefined : num("lr-min", values["lr-min"]),
     advWeight: num("adv-weight", values["adv-weight"]),
     minPatchStd: num("min-patch-std", values["min-patch-std"]),
     checkpointEvery: positive("checkpoint-every", values["checkpoint-every"], 200),
     seed,
-    outDir: values.out ?? join("models", "super-resolution", model, "1"),
-    stateDir: values.state ?? join(".ganvas", "train", model),
+    outDir: values.out ?? srScaleDir(SR_MODELS[model].config.scale),
+    stateDir: values.state ?? join(".ganvas", "train", `srgan-x${SR_MODELS[model].config.scale}`),
     resume: values.resume,
     limit: values.limit === undefined ? undefined : positive("limit", values.limit, 1),
     dataDir: values.data,

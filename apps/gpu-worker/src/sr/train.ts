@@ -132,6 +132,8 @@ export interface SrTrainOptions {
   /** HR patch side (default: the model's patchSize). */
   patchSize?: number;
   learningRate: number;
+  /** Phase 1 learning rate decays along a cosine from learningRate to this (default: no decay). */
+  learningRateMin?: number;
   advWeight: number;
   /** Redraw patches flatter than this LR luma std (0–255); 0 keeps all. */
   minPatchStd: number;
@@ -157,6 +159,20 @@ export interface SrTrainingMetadata extends TrainingMetadata {
 }
 
 export const SR_SAMPLES_PNG = "samples.png";
+
+/**
+ * Phase 1 learning rate at a step: cosine from lr to lrMin over the content steps (EDSR halves its rate in
+ * steps; a cosine does the same job without picking milestones), then lrMin through phase 2.
+ */
+export function srLearningRate(step: number, pretrainSteps: number, lr: number, lrMin = lr): number {
+  if (step >= pretrainSteps) return lrMin;
+  return lrMin + 0.5 * (lr - lrMin) * (1 + Math.cos((Math.PI * step) / pretrainSteps));
+}
+
+/** tfjs optimizers read their rate on every update but expose no setter. */
+function setLearningRate(optimizer: tfCore.Optimizer, value: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = value;
+}
 
 /** The sample: the busiest 64×64 LR window over all training photos, chosen once per run. */
 export function chooseSampleWindow(photos: readonly TrainingPhoto[], size = 64): SampleWindow {
@@ -313,6 +329,9 @@ export async function trainSr(
         true,
         options.minPatchStd,
       );
+      const rate = srLearningRate(step, options.pretrainSteps, options.learningRate, options.learningRateMin);
+      setLearningRate(state.gOptimizer, rate);
+      setLearningRate(state.dOptimizer, rate);
       const lr = tf.tensor4d(batch.lr, [batch.batch, batch.lrSize, batch.lrSize, 3]);
       const hr = tf.tensor4d(batch.hr, [batch.batch, batch.hrSize, batch.hrSize, 3]);
       try {

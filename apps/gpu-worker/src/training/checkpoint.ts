@@ -24,6 +24,14 @@ export interface TrainingMetadata {
   data: { name: string; images: number };
   params: { generator: number; discriminator: number };
   options: Record<string, unknown>;
+  /** Text-encoder models: the checkpoints whose generator snapshots the evaluator can score, for a curve. */
+  curve?: CurvePoint[];
+}
+
+/** A checkpoint on the training clock: after `seconds` of training (resumed sessions summed), step `step`. */
+export interface CurvePoint {
+  step: number;
+  seconds: number;
 }
 
 export const METADATA_JSON = "metadata.json";
@@ -77,7 +85,7 @@ async function loadOptimizer(tf: Tf, optimizer: tfCore.Optimizer, path: string):
  */
 export async function saveCheckpoint(
   tf: Tf,
-  state: GanState,
+  state: Pick<GanState, "generator" | "discriminator" | "dOptimizer" | "gOptimizer">,
   outDir: string,
   stateDir: string,
 ): Promise<void> {

@@ -5,7 +5,9 @@ import { isModelName, MODELS } from "../models/registry.ts";
 import { type TrainOptions, train } from "./run.ts";
 
 const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N] [--batch 64] [--out DIR]
-                           [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]`;
+                           [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
+                           [--warmup N]
+models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned images per step: an epoch is 150 steps)`;
 
 export function parseTrainArgs(argv: string[]): TrainOptions {
   const { values } = parseArgs({
@@ -22,6 +24,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       limit: { type: "string" },
       backend: { type: "string" },
       "no-samples": { type: "boolean", default: false },
+      warmup: { type: "string" },
     },
     strict: true,
   });
@@ -46,6 +49,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     limit: positiveInt("limit", values.limit, USAGE),
     backend: values.backend,
     samples: !values["no-samples"],
+    warmupSteps: values.warmup === "0" ? 0 : positiveInt("warmup", values.warmup, USAGE),
   };
 }
 

@@ -3,6 +3,7 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 import { selectBackend } from "../backend/select.ts";
 import { loadFashionMnist } from "../data/fashion-mnist.ts";
 import { MODELS, type ModelName } from "../models/registry.ts";
+import { isTextModel } from "../models/tcgan.ts";
 import {
   loadCheckpoint,
   readMetadata,
@@ -32,6 +33,8 @@ export interface TrainOptions {
   backend?: string;
   /** Per-epoch sample grid; off saves a few seconds in tests. */
   samples?: boolean;
+  /** Text-encoder models: attribute-head warm-up steps before the first adversarial step (default 300). */
+  warmupSteps?: number;
   /** Where progress goes (default stderr); false for none. */
   progress?: NodeJS.WriteStream | false;
 }
@@ -55,6 +58,10 @@ export function epochOrder(count: number, seed: number, epoch: number): Int32Arr
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const def = MODELS[options.model];
+  if (isTextModel(def)) {
+    const { trainTextGan } = await import("./text-run.ts");
+    return trainTextGan(options, def);
+  }
   const { tf, name: backendName, version } = await selectBackend(options.backend);
   const data = await loadFashionMnist(tf, { limit: options.limit });
   const stepsPerEpoch = Math.floor(data.count / options.batchSize);

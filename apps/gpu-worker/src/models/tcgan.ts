@@ -1,0 +1,199 @@
+import { SHAPE_ATTRIBUTES, SHAPES_VOCABULARY, type TokenVocabulary } from "@ganvas/shared";
+import * as tfl from "@tensorflow/tfjs-layers";
+import type { ModelDefinition } from "./types.ts";
+
+/**
+ * Text-conditioned DCGAN: a prompt's tokens go through a small learned text encoder (token embedding →
+ * convolution over windows of 3 tokens → max over positions → dense), and the resulting condition vector
+ * steers both networks: the generator reads it concatenated to the noise, the discriminator through a
+ * projection (its real/fake logit gets the inner product of its image features with the condition, the
+ * form of Miyato & Koyama's projection discriminator) and an auxiliary head that names the image's
+ * attributes (the ACGAN idea), which gives the generator a per-attribute signal from the first steps.
+ *
+ * The generator and the discriminator each own an encoder: each learns the text features its own job needs,
+ * and neither network's update moves the other's weights.
+ */
+export interface TcganConfig {
+  latentDim: number;
+  /** Token positions read (longer prompts are cut) and the vocabulary size, padding included. */
+  maxTokens: number;
+  vocabSize: number;
+  /** Width of a token's learned embedding. */
+  embedDim: number;
+  /** Filters of the encoder's window-3 convolution. */
+  encoderDim: number;
+  /** Width of the condition vector (and of the discriminator's image features it is projected on). */
+  condDim: number;
+  /** Channels of the generator's 4×4, 8×8 and 16×16 maps. */
+  generatorWidths: readonly [number, number, number];
+  /** Channels of the discriminator's full-resolution 3×3 layer, then its 16×16, 8×8 and 4×4 maps. */
+  discriminatorWidths: readonly [number, number, number, number];
+  kernelSize: number;
+  /** Number of values per attribute, in SHAPE_ATTRIBUTES order: the auxiliary head's softmax groups. */
+  attributeSizes: readonly number[];
+  seed?: number;
+}
+
+export const SHAPES_IMAGE_SIZE = 32;
+
+export const defaultTcganConfig: TcganConfig = {
+  latentDim: 64,
+  maxTokens: SHAPES_VOCABULARY.maxTokens,
+  vocabSize: SHAPES_VOCABULARY.tokens.length,
+  embedDim: 32,
+  encoderDim: 64,
+  condDim: 128,
+  generatorWidths: [96, 48, 24],
+  discriminatorWidths: [16, 32, 64, 128],
+  kernelSize: 4,
+  attributeSizes: Object.values(SHAPE_ATTRIBUTES).map((v) => v.length),
+};
+
+function initializers(seed: number | undefined) {
+  let n = 0;
+  return () =>
+    tfl.initializers.randomNormal({
+      mean: 0,
+      stddev: 0.02,
+      seed: seed === undefined ? undefined : seed + n++,
+    });
+}
+
+type Init = ReturnType<typeof initializers>;
+type Sym = tfl.SymbolicTensor;
+
+/**
+ * Tokens (one-hot rows, flattened: [maxTokens × vocabSize]) → condition vector [condDim]. A bias-free dense
+ * layer on one-hot rows is an embedding lookup that trains on wasm (the Embedding layer's gradient needs
+ * UnsortedSegmentSum, which wasm lacks); the window-3 convolution sees word order ("red star on blue" ≠
+ * "blue star on red"); the max over positions makes a phrase mean the same wherever it stands.
+ */
+function textEncoder(cfg: TcganConfig, tokens: Sym, init: Init, prefix: string): Sym {
+  let x = tfl.layers
+    .reshape({ targetShape: [cfg.maxTokens, cfg.vocabSize], name: `${prefix}_token_rows` })
+    .apply(tokens) as Sym;
+  x = tfl.layers
+    .dense({ units: cfg.embedDim, useBias: false, kernelInitializer: init(), name: `${prefix}_embed` })
+    .apply(x) as Sym;
+  x = tfl.layers
+    .conv1d({
+      filters: cfg.encoderDim,
+      kernelSize: 3,
+      padding: "same",
+      kernelInitializer: init(),
+      name: `${prefix}_window`,
+    })
+    .apply(x) as Sym;
+  x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
+  x = tfl.layers.globalMaxPooling1d({ name: `${prefix}_pool` }).apply(x) as Sym;
+  return tfl.layers
+    .dense({ units: cfg.condDim, kernelInitializer: init(), name: `${prefix}_condition` })
+    .apply(x) as Sym;
+}
+
+/** Inputs: noise [latentDim] and tokens [maxTokens × vocabSize]; output: image [32, 32, 3] in [-1, 1]. */
+export function buildTextGenerator(cfg: TcganConfig): tfl.LayersModel {
+  const init = initializers(cfg.seed);
+  const [w4, w8, w16] = cfg.generatorWidths;
+  const noise = tfl.input({ shape: [cfg.latentDim], name: "noise" });
+  const tokens = tfl.input({ shape: [cfg.maxTokens * cfg.vocabSize], name: "tokens" });
+  const condition = textEncoder(cfg, tokens, init, "g_text");
+  let x = tfl.layers.concatenate().apply([noise, condition]) as Sym;
+  x = tfl.layers.dense({ units: 4 * 4 * w4, useBias: false, kernelInitializer: init() }).apply(x) as Sym;
+  x = tfl.layers.batchNormalization().apply(x) as Sym;
+  x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
+  x = tfl.layers.reshape({ targetShape: [4, 4, w4] }).apply(x) as Sym;
+  for (const filters of [w8, w16]) {
+    x = tfl.layers
+      .conv2dTranspose({
+        filters,
+        kernelSize: cfg.kernelSize,
+        strides: 2,
+        padding: "same",
+        useBias: false,
+        kernelInitializer: init(),
+      })
+      .apply(x) as Sym;
+    x = tfl.layers.batchNormalization().apply(x) as Sym;
+    x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
+  }
+  const image = tfl.layers
+    .conv2dTranspose({
+      filters: 3,
+      kernelSize: cfg.kernelSize,
+      strides: 2,
+      padding: "same",
+      activation: "tanh",
+      kernelInitializer: init(),
+      name: "image",
+    })
+    .apply(x) as Sym;
+  return tfl.model({ inputs: [noise, tokens], outputs: image, name: "text_generator" });
+}
+
+/**
+ * Inputs: image [32, 32, 3] and tokens; output [1 + Σ attributeSizes]: the real/fake logit, then the
+ * auxiliary attribute logits (one softmax group per attribute). No batch normalisation: the projection and
+ * the auxiliary head judge each image on its own, not by its batch.
+ */
+export function buildTextDiscriminator(cfg: TcganConfig): tfl.LayersModel {
+  const init = initializers(cfg.seed === undefined ? undefined : cfg.seed + 1000);
+  const image = tfl.input({ shape: [SHAPES_IMAGE_SIZE, SHAPES_IMAGE_SIZE, 3], name: "image" });
+  const tokens = tfl.input({ shape: [cfg.maxTokens * cfg.vocabSize], name: "tokens" });
+  const condition = textEncoder(cfg, tokens, init, "d_text");
+  const [full, ...strided] = cfg.discriminatorWidths;
+  // A full-resolution layer first: a small shape is ~10 px across, and a stride-2 first layer leaves the
+  // attribute head too little of it to tell a star from a cross.
+  let x = tfl.layers
+    .conv2d({ filters: full, kernelSize: 3, padding: "same", kernelInitializer: init() })
+    .apply(image) as Sym;
+  x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
+  // No dropout: the data is unlimited (new images every step), so D cannot memorise a training set.
+  for (const filters of strided) {
+    x = tfl.layers
+      .conv2d({ filters, kernelSize: cfg.kernelSize, strides: 2, padding: "same", kernelInitializer: init() })
+      .apply(x) as Sym;
+    x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
+  }
+  x = tfl.layers.flatten().apply(x) as Sym;
+  let features = tfl.layers
+    .dense({ units: cfg.condDim, kernelInitializer: init(), name: "d_features" })
+    .apply(x) as Sym;
+  features = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(features) as Sym;
+  const unconditional = tfl.layers.dense({ units: 1, kernelInitializer: init() }).apply(features) as Sym;
+  const projection = tfl.layers.dot({ axes: 1 }).apply([features, condition]) as Sym;
+  const logit = tfl.layers.add({ name: "real_logit" }).apply([unconditional, projection]) as Sym;
+  const attributes = tfl.layers
+    .dense({
+      units: cfg.attributeSizes.reduce((a, b) => a + b, 0),
+      kernelInitializer: init(),
+      name: "attribute_logits",
+    })
+    .apply(features) as Sym;
+  const out = tfl.layers.concatenate({ name: "judgement" }).apply([logit, attributes]) as Sym;
+  return tfl.model({ inputs: [image, tokens], outputs: out, name: "text_discriminator" });
+}
+
+export interface TextModelDefinition extends ModelDefinition<TcganConfig> {
+  readonly vocabulary: TokenVocabulary;
+  /** Attribute → its values, the order of the discriminator's and the evaluator's softmax groups. */
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+}
+
+export const shapesTcgan: TextModelDefinition = {
+  name: "shapes-tcgan",
+  task: "text-to-image",
+  classes: [],
+  latentDim: defaultTcganConfig.latentDim,
+  output: { width: SHAPES_IMAGE_SIZE, height: SHAPES_IMAGE_SIZE, channels: 3 },
+  valueRange: [-1, 1],
+  config: defaultTcganConfig,
+  vocabulary: SHAPES_VOCABULARY,
+  attributes: SHAPE_ATTRIBUTES,
+  buildGenerator: buildTextGenerator,
+  buildDiscriminator: buildTextDiscriminator,
+};
+
+export function isTextModel(def: ModelDefinition<unknown>): def is TextModelDefinition {
+  return (def as Partial<TextModelDefinition>).vocabulary !== undefined;
+}

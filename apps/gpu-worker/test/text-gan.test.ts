@@ -1,0 +1,212 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { SHAPES_VOCABULARY } from "@ganvas/shared";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import { PNG } from "pngjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { drawNoise } from "../src/models/generate.ts";
+import { shapesTcgan } from "../src/models/tcgan.ts";
+import { generateFromPrompts, promptRows } from "../src/models/text-generate.ts";
+import { textToImageRunner } from "../src/runtime/text-to-image.ts";
+import { train } from "../src/training/run.ts";
+import { createOptimizers } from "../src/training/steps.ts";
+import { disposeTextBatch, drawTextBatch } from "../src/training/text-batch.ts";
+import { SNAPSHOTS } from "../src/training/text-run.ts";
+import { SAMPLE_PROMPTS } from "../src/training/text-samples.ts";
+import {
+  attributeLoss,
+  type TextGanState,
+  textDiscriminatorStep,
+  textGeneratorStep,
+} from "../src/training/text-steps.ts";
+import { backend, withTempDir } from "./helpers.ts";
+
+const cfg = shapesTcgan.config;
+const spec = (prompt: string, seed: number, n = 2) => ({
+  task: "text-to-image" as const,
+  model: "shapes-tcgan@1",
+  params: { prompt, n, seed },
+  input: null,
+});
+
+describe("shapes-tcgan", () => {
+  let tf: typeof tfCore;
+  beforeAll(async () => {
+    ({ tf } = await backend());
+  });
+
+  it("generator: noise + token rows → 32×32 RGB in [-1, 1]; discriminator: logit + attribute logits", () => {
+    const g = shapesTcgan.buildGenerator({ ...cfg, seed: 3 });
+    const d = shapesTcgan.buildDiscriminator({ ...cfg, seed: 3 });
+    const b = drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 3, 1);
+    const [gShape, dShape, lo, hi] = tf.tidy(() => {
+      const img = g.predict([tf.randomNormal([3, cfg.latentDim]), b.tokens]) as tfCore.Tensor;
+      const out = d.predict([img, b.tokens]) as tfCore.Tensor;
+      return [img.shape, out.shape, tf.min(img).dataSync()[0], tf.max(img).dataSync()[0]];
+    });
+    expect(gShape).toEqual([3, 32, 32, 3]);
+    expect(dShape).toEqual([3, 1 + cfg.attributeSizes.reduce((a, x) => a + x, 0)]);
+    expect(lo).toBeGreaterThanOrEqual(-1);
+    expect(hi).toBeLessThanOrEqual(1);
+    disposeTextBatch(tf, b);
+    g.dispose();
+    d.dispose();
+  });
+
+  it("the text encoder reads word order: swapping shape and background colours changes the image", async () => {
+    const g = shapesTcgan.buildGenerator({ ...cfg, seed: 5 });
+    // Raw outputs: an untrained generator's images all round to mid-gray bytes.
+    const requests = ["a red star on blue", "a blue star on red", "a red star on blue"].map((prompt) => ({
+      prompt,
+      seed: 1,
+      count: 1,
+    }));
+    const out = tf.tidy(() =>
+      Array.from(
+        (
+          g.predict([
+            tf.tensor2d(drawNoise(requests, cfg.latentDim), [3, cfg.latentDim]),
+            tf.tensor2d(promptRows(SHAPES_VOCABULARY, requests), [3, cfg.maxTokens * cfg.vocabSize]),
+          ]) as tfCore.Tensor
+        ).dataSync(),
+      ),
+    );
+    const size = 32 * 32 * 3;
+    const [a, b, c] = [0, 1, 2].map((i) => out.slice(i * size, (i + 1) * size));
+    expect(a).toEqual(c);
+    expect(a).not.toEqual(b);
+    const { images } = await generateFromPrompts(g, SHAPES_VOCABULARY, requests);
+    expect(images.map((r) => r[0]?.length)).toEqual([size, size, size]);
+    g.dispose();
+  });
+
+  it("masked attribute loss counts only the attributes a caption names", () => {
+    const [full, none, half] = tf.tidy(() => {
+      const logits = tf.randomNormal([2, 29]);
+      const targets = tf.concat(
+        [
+          tf.oneHot([0, 1], 6),
+          tf.oneHot([0, 1], 8),
+          tf.oneHot([0, 1], 2),
+          tf.oneHot([0, 1], 5),
+          tf.oneHot([0, 1], 8),
+        ],
+        1,
+      );
+      const sizes = cfg.attributeSizes;
+      return [
+        attributeLoss(tf, logits, targets, sizes).dataSync()[0] ?? 0,
+        attributeLoss(tf, logits, targets, sizes, tf.zeros([2, 5])).dataSync()[0] ?? 0,
+        attributeLoss(
+          tf,
+          logits,
+          targets,
+          sizes,
+          tf.tensor2d([
+            [1, 1, 1, 1, 1],
+            [0, 0, 0, 0, 0],
+          ]),
+        ).dataSync()[0] ?? 0,
+      ];
+    });
+    expect(full).toBeGreaterThan(0);
+    expect(none).toBe(0);
+    expect(half).toBeGreaterThan(0);
+    expect(half).toBeLessThan(full);
+  });
+
+  it("a D step and a G step give finite losses, update only their own network and leak nothing", () => {
+    const state: TextGanState = {
+      generator: shapesTcgan.buildGenerator({ ...cfg, seed: 2 }),
+      discriminator: shapesTcgan.buildDiscriminator({ ...cfg, seed: 2 }),
+      ...createOptimizers(tf),
+      latentDim: cfg.latentDim,
+      attributeSizes: cfg.attributeSizes,
+      auxWeight: 1,
+      discriminatorAuxWeight: 2,
+    };
+    const snapshot = (m: TextGanState["generator"]) =>
+      m.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+    const real = drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 4, 11);
+    const wanted = drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 4, 12);
+    const g0 = snapshot(state.generator);
+    const d = textDiscriminatorStep(tf, state, real);
+    expect(snapshot(state.generator)).toEqual(g0);
+    const d1 = snapshot(state.discriminator);
+    const g = textGeneratorStep(tf, state, wanted);
+    expect(snapshot(state.discriminator)).toEqual(d1);
+    expect(snapshot(state.generator)).not.toEqual(g0);
+    for (const v of [
+      d.loss,
+      d.realLoss,
+      d.fakeLoss,
+      d.attributeLoss,
+      g.loss,
+      g.adversarial,
+      g.attributeLoss,
+    ]) {
+      expect(Number.isFinite(v)).toBe(true);
+    }
+    expect(d.loss).toBeCloseTo(d.realLoss + d.fakeLoss + 2 * d.attributeLoss, 4);
+    const before = tf.memory().numTensors;
+    textDiscriminatorStep(tf, state, real);
+    textGeneratorStep(tf, state, wanted);
+    expect(tf.memory().numTensors).toBe(before);
+    disposeTextBatch(tf, real);
+    disposeTextBatch(tf, wanted);
+    state.generator.dispose();
+    state.discriminator.dispose();
+  });
+
+  it("trains 3 steps (checkpoint, captioned sample grid, snapshot), resumes, and serves RGB on tfjs and ONNX alike", async () => {
+    await withTempDir(async (dir) => {
+      const out = join(dir, "models", "text-to-image", "shapes-tcgan", "1");
+      const base = {
+        model: "shapes-tcgan" as const,
+        epochs: 1,
+        batchSize: 8,
+        seed: 4,
+        outDir: out,
+        stateDir: join(dir, "state"),
+        backend: "wasm",
+        progress: false as const,
+        warmupSteps: 2,
+      };
+      const first = await train({ ...base, steps: 3, resume: false });
+      expect(first.metadata).toMatchObject({ model: "shapes-tcgan", step: 3, completed: true });
+      expect(first.metadata.curve).toEqual([{ step: 3, seconds: expect.any(Number) }]);
+      const png = PNG.sync.read(await readFile(join(out, "samples.png")));
+      expect(png.height).toBe(SAMPLE_PROMPTS.length * (64 + 2));
+      expect(png.width).toBeGreaterThan(8 * 64);
+      const resumed = await train({ ...base, steps: 5, resume: true, samples: false });
+      expect(resumed.metadata).toMatchObject({ step: 5, started: first.metadata.started });
+      expect(await readdir(join(dir, "state", SNAPSHOTS))).toEqual(["step-000003", "step-000005"]);
+
+      const byRuntime: Uint8Array[][] = [];
+      for (const runtime of ["tfjs", "onnxruntime-node"]) {
+        const run = textToImageRunner(join(dir, "models"), { runtime, log: () => {} });
+        const [job1, job2] = await run([
+          spec("a small red triangle on blue", 7),
+          spec("big yellow circle", 8, 1),
+        ]);
+        expect(job1).toHaveLength(2);
+        expect(job2).toHaveLength(1);
+        const decoded = [...(job1 ?? []), ...(job2 ?? [])].map((img) => {
+          expect([img.width, img.height]).toEqual([32, 32]);
+          const p = PNG.sync.read(Buffer.from(img.png));
+          expect(p.colorType).toBe(2); // RGB
+          return Uint8Array.from(p.data);
+        });
+        byRuntime.push(decoded);
+      }
+      const [tfjs, onnx] = byRuntime;
+      tfjs?.forEach((img, i) => {
+        const other = onnx?.[i] as Uint8Array;
+        let worst = 0;
+        for (let k = 0; k < img.length; k++)
+          worst = Math.max(worst, Math.abs((img[k] ?? 0) - (other[k] ?? 0)));
+        expect(worst).toBeLessThanOrEqual(1);
+      });
+    });
+  }, 60_000);
+});

@@ -1,0 +1,67 @@
+import { readFile } from "node:fs/promises";
+import { verifyWebhook, WebhookPayload } from "@ganvas/shared";
+import { PNG } from "pngjs";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Receiver, startReceiver } from "../helpers/receiver.ts";
+import { postJson, startStack, type TestStack } from "../helpers/stack.ts";
+
+// A 96×96 crop of a held-out photo, shipped with the model; reduced to 60×44 so the sides are not square.
+const PROBE = new URL("../../models/super-resolution/srgan/1/probe.png", import.meta.url);
+
+let stack: TestStack;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  [stack, receiver] = await Promise.all([startStack(), startReceiver()]);
+});
+
+afterAll(async () => {
+  await Promise.all([stack?.stop(), receiver?.close()]);
+});
+
+describe("one super-resolution request through the whole pipeline", () => {
+  it("upload → ×2 job → worker runs the shipped srgan@1 → signed webhook → a PNG of twice the size", async () => {
+    const input = await sharp(await readFile(PROBE))
+      .resize(60, 44, { fit: "fill" })
+      .png()
+      .toBuffer();
+    const uploaded = await fetch(`${stack.edge.url}/v1/uploads`, {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: input,
+    });
+    expect(uploaded.status).toBe(201);
+    const upload = (await uploaded.json()) as { id: string; width: number; height: number };
+    expect([upload.width, upload.height]).toEqual([60, 44]);
+
+    const worker = stack.startWorker();
+    const accepted = await postJson(`${stack.edge.url}/v1/images/super-resolution`, {
+      input: upload.id,
+      scale: 2,
+      webhook: { url: receiver.url("/sr") },
+    });
+    expect(accepted.status).toBe(202);
+    expect(accepted.json).toMatchObject({ status: "queued", task: "super-resolution" });
+    const id: string = accepted.json.id;
+
+    const [delivery] = await receiver.waitFor(1, 90_000, "/sr");
+    await worker.stop();
+    const payload = WebhookPayload.parse(
+      await verifyWebhook(stack.webhookSecret, delivery!.headers as never, delivery!.body),
+    );
+    expect(payload.type).toBe("job.succeeded");
+    expect(payload.data.id).toBe(id);
+    expect(payload.data.outputs).toEqual([`${stack.edge.url}/r/${id}/0.png`]);
+
+    const res = await fetch(payload.data.outputs[0]!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+    expect([png.width, png.height]).toEqual([120, 88]);
+    // An upscaled photo, not a blank canvas.
+    const values = new Set<number>();
+    for (let i = 0; i < png.data.length; i += 4) values.add(png.data[i]!);
+    expect(values.size).toBeGreaterThan(64);
+  });
+});

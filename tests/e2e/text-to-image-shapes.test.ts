@@ -1,0 +1,63 @@
+import { PNG } from "pngjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postJson, startStack, type TestStack } from "../helpers/stack.ts";
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const T2I = () => `${stack.edge.url}/v1/images/text-to-image`;
+
+describe("text-to-image with the token-encoder model (shapes-tcgan@1)", () => {
+  it("refuses a prompt with no word the model knows, naming the field and listing its vocabulary", async () => {
+    const r = await postJson(T2I(), { prompt: "a pair of sneakers", model: "shapes-tcgan" });
+    expect(r.status).toBe(422);
+    expect(r.json).toMatchObject({ type: expect.stringContaining("/problems/validation") });
+    const [error] = r.json.errors;
+    expect(error.path).toBe("prompt");
+    for (const word of ["triangle", "purple", "small", "left"]) expect(error.message).toContain(word);
+    expect(await stack.storage.list("jobs/")).toEqual([]);
+  });
+
+  it("draws a paraphrased shapes prompt: edge → S3 → worker → RGB PNGs, then served from cache", async () => {
+    const worker = stack.startWorker();
+    const body = {
+      prompt: "A big red circle, in the middle, against a white backdrop",
+      n: 3,
+      seed: 5,
+      model: "shapes-tcgan",
+    };
+    const r = await postJson(T2I(), body, { prefer: "wait=60" });
+    await worker.stop();
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ status: "succeeded", model: "shapes-tcgan@1", cached: false });
+    expect(r.json.outputs).toHaveLength(3);
+    const pngs = await Promise.all(
+      r.json.outputs.map(async (url: string) =>
+        PNG.sync.read(Buffer.from(await (await fetch(url)).arrayBuffer())),
+      ),
+    );
+    for (const png of pngs) {
+      expect([png.width, png.height]).toEqual([32, 32]);
+      // Not a blank tile, and colour: some pixel has channels far apart.
+      const values = new Set<number>();
+      let colourful = false;
+      for (let i = 0; i < png.data.length; i += 4) {
+        const [red = 0, green = 0, blue = 0] = png.data.subarray(i, i + 3);
+        values.add(red);
+        if (Math.max(red, green, blue) - Math.min(red, green, blue) > 80) colourful = true;
+      }
+      expect(values.size).toBeGreaterThan(8);
+      expect(colourful).toBe(true);
+    }
+    const again = await postJson(T2I(), body);
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ cached: true, outputs: r.json.outputs });
+  }, 120_000);
+});
