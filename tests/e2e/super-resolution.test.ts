@@ -64,4 +64,26 @@ describe("one super-resolution request through the whole pipeline", () => {
     for (let i = 0; i < png.data.length; i += 4) values.add(png.data[i]!);
     expect(values.size).toBeGreaterThan(64);
   });
+
+  it("serves ×4 from the same upload, 4× the size, answered with Prefer: wait", async () => {
+    const input = await sharp(await readFile(PROBE))
+      .resize(60, 44, { fit: "fill" })
+      .png()
+      .toBuffer();
+    const uploaded = await fetch(`${stack.edge.url}/v1/uploads`, { method: "POST", body: input });
+    expect([200, 201]).toContain(uploaded.status); // 200 when the first test stored the same bytes
+    const { id: upload } = (await uploaded.json()) as { id: string };
+    const worker = stack.startWorker();
+    const done = await postJson(
+      `${stack.edge.url}/v1/images/super-resolution`,
+      { input: upload, scale: 4 },
+      { prefer: "wait=60" },
+    );
+    await worker.stop();
+    expect(done.status).toBe(200);
+    expect(done.json).toMatchObject({ status: "succeeded", task: "super-resolution" });
+    const res = await fetch(done.json.outputs[0]);
+    const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+    expect([png.width, png.height]).toEqual([240, 176]);
+  });
 });

@@ -34,6 +34,12 @@ function meanAbs(a: RgbImage, b: RgbImage): number {
   return s / a.data.length;
 }
 
+function maxDiff(a: RgbImage, b: RgbImage): number {
+  let m = 0;
+  for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs((a.data[i] ?? 0) - (b.data[i] ?? 0)));
+  return m;
+}
+
 /** Held-out emoji (never trained on) laid out as a mosaic, cropped to an odd size: a real, larger input. */
 async function mosaic(width: number, height: number): Promise<RgbImage> {
   const { heldOut } = await loadEmojiPairs();
@@ -91,26 +97,15 @@ describe("style-transfer transform (shipped pix2pix@1 noto-emoji)", () => {
       spec,
     );
     expect([tiled.width, tiled.height]).toEqual([250, 181]);
-    // Away from the bottom and right borders (padded differently by the two runs) the tiles are on the stride
-    // grid and the receptive field fits in the overlap: the same pixels to a level or two, seams included.
-    let max = 0;
-    let sum = 0;
-    let n = 0;
-    for (let y = 0; y < 181 - 48; y++) {
-      for (let x = 0; x < 250 - 48; x++) {
-        for (let c = 0; c < 3; c++) {
-          const i = (y * 250 + x) * 3 + c;
-          const d = Math.abs((tiled.data[i] ?? 0) - (whole.data[i] ?? 0));
-          max = Math.max(max, d);
-          sum += d;
-          n++;
-        }
-      }
-    }
-    expect(sum / n).toBeLessThan(0.5);
-    expect(max).toBeLessThanOrEqual(8);
-    // Over the whole image, borders included, still nothing a viewer would see.
-    expect(meanAbs(tiled, whole)).toBeLessThan(2);
+    // The tiles start on the stride grid and the receptive field fits in the overlap: the same pixels, seams
+    // included (both runs pad this size to 256×192, so the borders agree too). A level of float slack.
+    expect(maxDiff(tiled, whole)).toBeLessThanOrEqual(1);
+    // The control: too little overlap for the receptive field, and the seams show.
+    const short = await styleTransferTransform(DEFAULT_MODELS_DIR, { tile: 64, overlap: 16, blend: 4 })(
+      image,
+      spec,
+    );
+    expect(meanAbs(short, whole)).toBeGreaterThan(1);
   });
 
   it("aligns tiles to the generator's multiple", () => {

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobSpec } from "@ganvas/shared";
 import sharp from "sharp";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODELS_DIR } from "../src/runtime/config.ts";
 import { decodeInput, encodeOutput, imageToImageRunner } from "../src/runtime/image-to-image.ts";
 import { superResolutionTransform } from "../src/runtime/super-resolution.ts";
@@ -31,6 +31,11 @@ function maxDiff(a: RgbImage, b: RgbImage): number {
 }
 
 describe("super-resolution transform (shipped srgan@1)", () => {
+  // The worker selects its backend at start-up; the transform uses whichever is active.
+  beforeAll(async () => {
+    await backend();
+  });
+
   it("doubles a real photo's size, beats bicubic on it, and leaves tfjs memory flat", async () => {
     const { tf } = await backend();
     const hr = await probe();

@@ -9,11 +9,15 @@ export type ReadInput = (sha256: string) => Promise<Uint8Array>;
 /** One image-to-image job: the decoded input in, the output image out. */
 export type ImageTransform = (input: RgbImage, spec: JobSpec) => Promise<RgbImage>;
 
-/** Decodes any format the edge accepts (PNG, JPEG, WebP) to 8-bit RGB, EXIF orientation applied. */
+/**
+ * Decodes any format the edge accepts (PNG, JPEG, WebP) to 8-bit RGB, EXIF orientation applied. Transparent
+ * pixels are composited on white, as a viewer shows them: dropping alpha would expose whatever colour the
+ * encoder left under them (often black).
+ */
 export async function decodeInput(bytes: Uint8Array): Promise<RgbImage> {
   const { data, info } = await sharp(bytes)
     .rotate()
-    .removeAlpha()
+    .flatten({ background: "#ffffff" })
     .toColourspace("srgb")
     .raw()
     .toBuffer({ resolveWithObject: true });
