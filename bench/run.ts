@@ -14,6 +14,7 @@ import { closeAllScopes, Scope, within } from "./lib/scope.ts";
 import { num } from "./lib/stats.ts";
 import { benchOnnx } from "./onnx.ts";
 import { benchSr } from "./sr.ts";
+import { benchStyle } from "./style.ts";
 import { benchTraining } from "./training.ts";
 import { benchWorker } from "./worker.ts";
 
@@ -126,6 +127,7 @@ await stage("generator inference per runtime (bench/onnx.ts)", 120_000, () =>
   benchOnnx({ print: report.print }),
 );
 await stage("super-resolution (bench/sr.ts)", 120_000, () => benchSr({ report }));
+await stage("style transfer (bench/style.ts)", 120_000, () => benchStyle({ report }));
 const worker = await stage("worker throughput (bench/worker.ts)", 120_000, () =>
   benchWorker({ print: report.print }),
 );
@@ -133,7 +135,8 @@ await stage("edge (bench/edge.ts)", 180_000, (scope) => benchEdge({ scope, repor
 await stage("end to end (bench/e2e.ts)", 180_000, (scope) =>
   benchE2e({ scope, report, ...(worker && { isolated: worker }) }),
 );
-await stage("training (bench/training.ts)", 300_000, (scope) => benchTraining({ scope, report }));
+// fashion-cdcgan with its cpu baseline (~100 s), then the other trainers (~1 min, each with its own limit).
+await stage("training (bench/training.ts)", 480_000, (scope) => benchTraining({ scope, report }));
 
 clearTimeout(deadline);
 const failed = stages.filter((s) => !s.ok).length;

@@ -1,18 +1,23 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startProcess } from "@ganvas/infra";
+import { MODELS } from "../apps/gpu-worker/src/models/registry.ts";
+import { DEFAULT_MODELS_DIR } from "../apps/gpu-worker/src/runtime/config.ts";
+import { EMOJI_SIZE } from "../apps/gpu-worker/src/style/emoji-data.ts";
 import { REPO_ROOT } from "./lib/machine.ts";
 import type { Report } from "./lib/report.ts";
 import type { Scope } from "./lib/scope.ts";
 import { num, times } from "./lib/stats.ts";
+import type { TrainChildArgs, TrainChildResult } from "./lib/train-child.ts";
 
 /**
  * Training speed of the fashion-cdcgan trainer at its shipped configuration (batch 64, one discriminator and
  * one generator update per step), with `train()` as `ganvas-worker train` runs it, on the fastest
  * TensorFlow.js backend present; baseline: the same trainer on the plain-JavaScript `cpu` backend, for as
- * few steps as give a figure. Each run is a child process with a time limit.
+ * few steps as give a figure. Then every other trainer at the configuration its shipped model was trained
+ * with (see benchTrainers). Each run is a child process with a time limit.
  */
 export interface TrainingBenchOptions {
   scope: Scope;
@@ -25,6 +30,13 @@ export interface TrainingBenchOptions {
   baselineBackend?: string;
   timeoutMs?: number;
   baselineTimeoutMs?: number;
+  /** Skip the cpu-backend baseline run (quick runs of the per-trainer table). */
+  skipCpuBaseline?: boolean;
+  /** Skip the per-trainer table. */
+  skipTrainers?: boolean;
+  /** Time limit of each per-trainer run; default 90 s. */
+  trainerTimeoutMs?: number;
+  modelsDir?: string;
 }
 
 export interface TrainingRun {
@@ -32,20 +44,22 @@ export interface TrainingRun {
   version: string;
   steps: number;
   stepsPerSecond: number;
+  /** Steps/s after the warm-up steps only (see train-child.ts); NaN when the run was stopped. */
+  timedStepsPerSecond: number;
+  timedSteps: number;
   /** Set when the run was stopped at its time limit. */
   stoppedAfterMs?: number;
 }
 
+/** Steps of the fashion-cdcgan run left out of its timed window (the per-trainer table's baseline). */
+const FASHION_WARMUP = 2;
+
 const CHILD = fileURLToPath(new URL("./lib/train-child.ts", import.meta.url));
 
-async function trainIn(
-  scope: Scope,
-  args: { backend?: string; steps: number; batchSize: number },
-  timeoutMs: number,
-): Promise<TrainingRun> {
+async function trainIn(scope: Scope, args: TrainChildArgs, timeoutMs: number): Promise<TrainingRun> {
   const dir = mkdtempSync(join(tmpdir(), "ganvas-bench-train-result-"));
   const out = join(dir, "result.json");
-  const label = `trainer (${args.backend ?? "fastest backend"})`;
+  const label = `${args.trainer}${args.variant ? ` ${args.variant}` : ""} trainer (${args.backend ?? "fastest backend"})`;
   const child = scope.add(
     label,
     startProcess(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(args), out], {
@@ -75,20 +89,20 @@ async function trainIn(
         version: "",
         steps: 0,
         stepsPerSecond: args.steps / ((performance.now() - started) / 1000),
+        timedStepsPerSecond: Number.NaN,
+        timedSteps: 0,
         stoppedAfterMs: performance.now() - started,
       };
     }
     if (code !== 0) throw new Error(`${label} exited ${code}:\n${child.output().slice(-2000)}`);
-    const r = JSON.parse(readFileSync(out, "utf8")) as {
-      stepsPerSecond: number;
-      steps: number;
-      backend: { name: string; version: string };
-    };
+    const r = JSON.parse(readFileSync(out, "utf8")) as TrainChildResult;
     return {
       backend: r.backend.name,
       version: r.backend.version,
       steps: r.steps,
       stepsPerSecond: r.stepsPerSecond,
+      timedStepsPerSecond: r.timedStepsPerSecond ?? Number.NaN,
+      timedSteps: r.timedSteps,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -102,14 +116,43 @@ export async function benchTraining(options: TrainingBenchOptions): Promise<Trai
   const baselineSteps = options.baselineSteps ?? 1;
   const main = await trainIn(
     scope,
-    { ...(options.backend && { backend: options.backend }), steps, batchSize },
+    {
+      trainer: "fashion-cdcgan",
+      ...(options.backend && { backend: options.backend }),
+      steps,
+      warmup: FASHION_WARMUP,
+      batchSize,
+    },
     options.timeoutMs ?? 180_000,
   );
-  const base = await trainIn(
-    scope,
-    { backend: options.baselineBackend ?? "cpu", steps: baselineSteps, batchSize },
-    options.baselineTimeoutMs ?? 240_000,
-  );
+  const runs = [main];
+  if (!options.skipCpuBaseline) {
+    const base = await trainIn(
+      scope,
+      {
+        trainer: "fashion-cdcgan",
+        backend: options.baselineBackend ?? "cpu",
+        // Only train()'s own figure is used here: no warm-up window (too slow a backend for one).
+        steps: baselineSteps,
+        warmup: 0,
+        batchSize,
+      },
+      options.baselineTimeoutMs ?? 240_000,
+    );
+    runs.push(base);
+    fashionTable(report, batchSize, baselineSteps, main, base);
+  }
+  if (!options.skipTrainers) await benchTrainers(options, main, batchSize);
+  return runs;
+}
+
+function fashionTable(
+  report: Report,
+  batchSize: number,
+  baselineSteps: number,
+  main: TrainingRun,
+  base: TrainingRun,
+): void {
   const ratio = (r: TrainingRun) => {
     if (r === base) return "1×";
     const x = times(r.stepsPerSecond / base.stepsPerSecond, 1);
@@ -136,5 +179,170 @@ export async function benchTraining(options: TrainingBenchOptions): Promise<Trai
     [row("fastest backend present", main), row("baseline: cpu backend", base)],
     ["l", "l", "r", "r", "r", "r"],
   );
-  return [main, base];
+}
+
+/** One trainer of the per-trainer table and where its shipped model and its training data live. */
+interface TrainerCase {
+  label: string;
+  args: Omit<TrainChildArgs, "batchSize" | "shipped" | "backend">;
+  /** The shipped model's folder (its metadata.json), under the models folder. */
+  model: string;
+  /** Training data the trainer reads, relative to the repository, and how to get it. */
+  data?: { dir: string; setup: string };
+  /** Side of one training image (or patch) in pixels, from the shipped options. */
+  side: (shipped: Record<string, unknown>) => number;
+}
+
+/** Steps chosen so each run takes about 5–15 s after its warm-up on two busy cores. */
+const TRAINERS: readonly TrainerCase[] = [
+  {
+    label: "pix2pix-train noto-emoji",
+    args: { trainer: "pix2pix", variant: "noto-emoji", steps: 8, warmup: 2 },
+    model: join("style-transfer", "pix2pix", "1", "noto-emoji"),
+    side: () => EMOJI_SIZE,
+  },
+  {
+    label: "cyclegan-train starry-night",
+    args: { trainer: "cyclegan", variant: "starry-night", steps: 4, warmup: 1 },
+    model: join("style-transfer", "cyclegan", "1", "starry-night"),
+    data: { dir: join(".ganvas", "data", "style", "photos"), setup: "infra/setup/style-data.sh" },
+    side: (o) => Number(o.crop ?? 64),
+  },
+  {
+    label: "sr-train sr-x2",
+    args: { trainer: "sr", variant: "sr-x2", steps: 5, warmup: 1 },
+    model: join("super-resolution", "srgan", "1", "x2"),
+    data: { dir: join(".ganvas", "data", "sr", "train"), setup: "infra/setup/sr-data.sh" },
+    side: (o) => Number(o.patchSize ?? 64),
+  },
+  {
+    label: "sr-train sr-x4",
+    args: { trainer: "sr", variant: "sr-x4", steps: 5, warmup: 1 },
+    model: join("super-resolution", "srgan", "1", "x4"),
+    data: { dir: join(".ganvas", "data", "sr", "train"), setup: "infra/setup/sr-data.sh" },
+    side: (o) => Number(o.patchSize ?? 96),
+  },
+  {
+    label: "train --model shapes-tcgan",
+    args: { trainer: "shapes-tcgan", steps: 8, warmup: 2 },
+    model: join("text-to-image", "shapes-tcgan", "1"),
+    side: () => MODELS["shapes-tcgan"].output.width,
+  },
+];
+
+/**
+ * Steps/s of every trainer at the configuration its shipped model states in metadata.json (batch size, crop
+ * or patch side, network widths), on the fastest backend, each in a child process with a time limit; a
+ * trainer whose shipped model or training data is absent is skipped and says so.
+ *
+ * Baseline: the fashion-cdcgan trainer's own steps/s measured in this run (the run of the table above, timed
+ * the same way). The cpu backend, fashion-cdcgan's baseline, would take minutes per step of these larger
+ * networks; the cdcgan figure is a same-run, same-backend reference that moves with the machine and its
+ * load exactly as the others do, so the ratios stay comparable between runs where the raw figures do not.
+ * Images/s and pixels/s (batch × image side² × steps/s) are given too, so trainers of different image sizes
+ * can be compared by throughput.
+ */
+async function benchTrainers(
+  options: TrainingBenchOptions,
+  fashion: TrainingRun,
+  fashionBatch: number,
+): Promise<void> {
+  const { scope, report } = options;
+  const modelsDir = options.modelsDir ?? DEFAULT_MODELS_DIR;
+  const timeoutMs = options.trainerTimeoutMs ?? 90_000;
+  const fashionSide = MODELS["fashion-cdcgan"].output.width;
+  const rows: string[][] = [];
+  const failures: string[] = [];
+  const base = fashion.timedStepsPerSecond;
+  const row = (label: string, config: string, run: TrainingRun, batch: number, side: number) => {
+    if (run.stoppedAfterMs) {
+      const bound = run.stepsPerSecond;
+      return [
+        label,
+        config,
+        `stopped after ${Math.round(run.stoppedAfterMs / 1000)} s`,
+        `< ${num(bound, 3)}`,
+        `> ${num(1 / bound, 2)}`,
+        `< ${num(bound * batch, 1)}`,
+        `< ${num(bound * batch * side * side, 0)}`,
+        `< ${times(bound / base, 2)}`,
+      ];
+    }
+    const sps = run.timedStepsPerSecond;
+    return [
+      label,
+      config,
+      String(run.timedSteps),
+      num(sps, 3),
+      num(1 / sps, 2),
+      num(sps * batch, 1),
+      num(sps * batch * side * side, 0),
+      run === fashion ? "1×" : times(sps / base, 2),
+    ];
+  };
+  const note = (label: string, config: string, text: string) => [label, config, text, "", "", "", "", ""];
+  for (const t of TRAINERS) {
+    const metadata = join(modelsDir, t.model, "metadata.json");
+    if (!existsSync(metadata)) {
+      rows.push(note(t.label, "", `skipped: no shipped model (models/${t.model})`));
+      continue;
+    }
+    const shipped =
+      (JSON.parse(readFileSync(metadata, "utf8")) as { options?: Record<string, unknown> }).options ?? {};
+    const batchSize = Number(shipped.batchSize ?? 1);
+    const side = t.side(shipped);
+    const config = `batch ${batchSize} × ${side}×${side} px`;
+    if (t.data && !existsSync(join(REPO_ROOT, t.data.dir))) {
+      rows.push(note(t.label, config, `skipped: no training data (${t.data.setup})`));
+      continue;
+    }
+    try {
+      const run = await trainIn(
+        scope,
+        { ...t.args, ...(options.backend && { backend: options.backend }), batchSize, shipped },
+        timeoutMs,
+      );
+      rows.push(row(t.label, config, run, batchSize, side));
+    } catch (err) {
+      failures.push(`${t.label}: ${err instanceof Error ? err.message : String(err)}`);
+      rows.push(note(t.label, config, "**failed**"));
+    }
+  }
+  report.heading("Training: steps/s per trainer at its shipped configuration");
+  report.note(
+    "Each trainer's own loop (what its `ganvas-worker` command runs) at the batch size, image or patch side " +
+      "and network widths its shipped model's metadata.json records, on the fastest TensorFlow.js backend " +
+      `(${fashion.backend} here), one child process each, outputs in a temporary folder, no sample grids. ` +
+      "steps/s is timed from the end of the warm-up steps to the end of the last step (data loading, warm-up " +
+      "and the closing checkpoint excluded). Baseline: the fashion-cdcgan trainer's steps/s from the run " +
+      `above (batch ${fashionBatch}, timed the same way, after ${FASHION_WARMUP} warm-up steps); ratio: ` +
+      "steps/s ÷ baseline. pix2pix: one generator + one discriminator update (L1 + adversarial); cyclegan: " +
+      "two generators + two discriminators (low-poly has the same configuration as starry-night); sr: a " +
+      "content (phase 1) step, the shipped models' only phase; shapes-tcgan: a text-conditioned GAN step " +
+      "(its one-off attribute-head warm-up not run).",
+  );
+  report.table(
+    [
+      "trainer",
+      "shipped configuration",
+      "timed steps",
+      "steps/s",
+      "s / step",
+      "images/s",
+      "pixels/s",
+      "× baseline",
+    ],
+    [
+      ...rows,
+      row(
+        "baseline: fashion-cdcgan train",
+        `batch ${fashionBatch} × ${fashionSide}×${fashionSide} px`,
+        fashion,
+        fashionBatch,
+        fashionSide,
+      ),
+    ],
+    ["l", "l", "r", "r", "r", "r", "r", "r"],
+  );
+  if (failures.length > 0) throw new Error(failures.join("\n"));
 }
