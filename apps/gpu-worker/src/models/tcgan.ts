@@ -26,8 +26,8 @@ export interface TcganConfig {
   condDim: number;
   /** Channels of the generator's 4×4, 8×8 and 16×16 maps. */
   generatorWidths: readonly [number, number, number];
-  /** Channels of the discriminator's full-resolution 3×3 layer, then its 16×16, 8×8 and 4×4 maps. */
-  discriminatorWidths: readonly [number, number, number, number];
+  /** Channels of the discriminator's 16×16, 8×8 and 4×4 maps. */
+  discriminatorWidths: readonly [number, number, number];
   kernelSize: number;
   /** Number of values per attribute, in SHAPE_ATTRIBUTES order: the auxiliary head's softmax groups. */
   attributeSizes: readonly number[];
@@ -42,9 +42,9 @@ export const defaultTcganConfig: TcganConfig = {
   vocabSize: SHAPES_VOCABULARY.tokens.length,
   embedDim: 32,
   encoderDim: 64,
-  condDim: 128,
+  condDim: 64,
   generatorWidths: [96, 48, 24],
-  discriminatorWidths: [16, 32, 64, 128],
+  discriminatorWidths: [32, 64, 128],
   kernelSize: 4,
   attributeSizes: Object.values(SHAPE_ATTRIBUTES).map((v) => v.length),
 };
@@ -141,19 +141,13 @@ export function buildTextDiscriminator(cfg: TcganConfig): tfl.LayersModel {
   const image = tfl.input({ shape: [SHAPES_IMAGE_SIZE, SHAPES_IMAGE_SIZE, 3], name: "image" });
   const tokens = tfl.input({ shape: [cfg.maxTokens * cfg.vocabSize], name: "tokens" });
   const condition = textEncoder(cfg, tokens, init, "d_text");
-  const [full, ...strided] = cfg.discriminatorWidths;
-  // A full-resolution layer first: a small shape is ~10 px across, and a stride-2 first layer leaves the
-  // attribute head too little of it to tell a star from a cross.
-  let x = tfl.layers
-    .conv2d({ filters: full, kernelSize: 3, padding: "same", kernelInitializer: init() })
-    .apply(image) as Sym;
-  x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
-  // No dropout: the data is unlimited (new images every step), so D cannot memorise a training set.
-  for (const filters of strided) {
+  let x: Sym = image;
+  for (const filters of cfg.discriminatorWidths) {
     x = tfl.layers
       .conv2d({ filters, kernelSize: cfg.kernelSize, strides: 2, padding: "same", kernelInitializer: init() })
       .apply(x) as Sym;
     x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
+    x = tfl.layers.dropout({ rate: 0.2 }).apply(x) as Sym;
   }
   x = tfl.layers.flatten().apply(x) as Sym;
   let features = tfl.layers

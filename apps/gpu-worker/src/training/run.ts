@@ -33,7 +33,7 @@ export interface TrainOptions {
   backend?: string;
   /** Per-epoch sample grid; off saves a few seconds in tests. */
   samples?: boolean;
-  /** Text-encoder models: attribute-head warm-up steps before the first adversarial step (default 300). */
+  /** Text-encoder models: attribute-head warm-up steps before the first adversarial step (default 0). */
   warmupSteps?: number;
   /** Where progress goes (default stderr); false for none. */
   progress?: NodeJS.WriteStream | false;
