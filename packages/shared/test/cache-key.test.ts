@@ -49,7 +49,7 @@ describe("cache key", () => {
   it("names the field and the allowed values when the model or prompt is unknown", async () => {
     await expect(
       textToImageSpec(TextToImageRequest.parse({ prompt: "a dress", model: "nope" })),
-    ).rejects.toMatchObject({ path: "model", allowed: ["fashion-cdcgan@1"] });
+    ).rejects.toMatchObject({ path: "model", allowed: ["fashion-cdcgan@1", "shapes-tcgan@1"] });
     const err = await textToImageSpec(TextToImageRequest.parse({ prompt: "a spaceship" })).catch((e) => e);
     expect(err).toBeInstanceOf(RequestFieldError);
     expect(err.path).toBe("prompt");
