@@ -60,6 +60,18 @@ Ganvas is up. Ask it for an image:
        -d '{"prompt": "a pair of sneakers", "n": 4}'
 
 Open the "gallery" link it returns in a browser, or fetch an image from "outputs".
+
+Restyle or enlarge a picture of your own (PNG, JPEG or WebP): upload it, then name its id:
+
+  curl -s -X POST ${edge.url}/v1/uploads -H 'content-type: application/octet-stream' --data-binary @photo.jpg
+  curl -s -X POST ${edge.url}/v1/images/style-transfer \\
+       -H 'content-type: application/json' -H 'prefer: wait=60' \\
+       -d '{"input": "<id>", "style": "starry-night"}'      (or low-poly, noto-emoji)
+  curl -s -X POST ${edge.url}/v1/images/super-resolution \\
+       -H 'content-type: application/json' -H 'prefer: wait=60' \\
+       -d '{"input": "<id>", "scale": 4}'
+
+Models, styles, scales and their measured quality: GET ${edge.url}/v1/models
 Job status:        GET ${edge.url}/v1/jobs/<id>
 Webhook secret:    ${secret}   (also in .ganvas/webhook-secret; verify deliveries with verifyWebhook)
 Press Ctrl-C to stop everything.`);

@@ -33,14 +33,6 @@ function samePads(size: number, kernel: number, stride: number, dilation: number
   return [before, total - before];
 }
 
-function spatial(ctx: ConvertContext, shape: readonly (number | null)[]): [number, number] {
-  const [, h, w] = shape;
-  if (typeof h !== "number" || typeof w !== "number") {
-    throw new ExportError(`Layer "${ctx.layer.name}" needs a fixed height and width to export.`);
-  }
-  return [h, w];
-}
-
 /** Keras kernel [kh, kw, a, b] → ONNX [b, a, kh, kw]; the same permutation serves Conv and ConvTranspose. */
 function convWeights(ctx: ConvertContext): { w: string; b?: string } {
   const { g, layer, config } = ctx;
@@ -57,19 +49,25 @@ export const conv2d: LayerConverter = (ctx) => {
   const [kh, kw] = pairOf(config.kernelSize, "kernelSize");
   const [sh, sw] = pairOf(config.strides ?? 1, "strides");
   const [dh, dw] = pairOf(config.dilationRate ?? 1, "dilationRate");
-  let pads = [0, 0, 0, 0];
-  if (config.padding === "same") {
-    const [h, w] = spatial(ctx, x.shape);
+  let pads: number[] | undefined = [0, 0, 0, 0];
+  let autoPad: string | undefined;
+  const [, h, width] = x.shape;
+  if (config.padding === "same" && typeof h === "number" && typeof width === "number") {
     const [top, bottom] = samePads(h, kh, sh, dh);
-    const [left, right] = samePads(w, kw, sw, dw);
+    const [left, right] = samePads(width, kw, sw, dw);
     pads = [top, left, bottom, right];
+  } else if (config.padding === "same") {
+    // Free height and width: ONNX SAME_UPPER splits the padding as TF does (the odd pixel at the end),
+    // per input size at run time.
+    pads = undefined;
+    autoPad = "SAME_UPPER";
   } else if (config.padding !== "valid") {
     throw new ExportError(
       `Layer "${ctx.layer.name}" has padding "${String(config.padding)}"; use same or valid.`,
     );
   }
   const { w, b } = convWeights(ctx);
-  const attrs = { kernel_shape: [kh, kw], strides: [sh, sw], dilations: [dh, dw], pads };
+  const attrs = { kernel_shape: [kh, kw], strides: [sh, sw], dilations: [dh, dw], pads, auto_pad: autoPad };
   const y = ctx.g.node("Conv", b ? [x.name, w, b] : [x.name, w], attrs, ctx.layer.name);
   return activation(ctx, { name: y, shape: ctx.outputShape, layout: "nchw" }, config.activation);
 };
@@ -82,7 +80,25 @@ interface TransposeAxis {
   extra: number;
 }
 
-function transposeAxis(ctx: ConvertContext, size: number, out: number, k: number, s: number): TransposeAxis {
+/** tfjs' output size of a transposed convolution (deconvLength) for one spatial dimension. */
+function transposedSize(ctx: ConvertContext, size: number, k: number, s: number): number {
+  return ctx.config.padding === "same" ? size * s : size * s + Math.max(k - s, 0);
+}
+
+/**
+ * The crop and output padding depend only on kernel, stride and padding mode, never on the input size (TF
+ * sizes the output from the input), so a free dimension is worked out on a stand-in size.
+ */
+function transposeAxis(
+  ctx: ConvertContext,
+  inSize: number | null | undefined,
+  outSize: number | null | undefined,
+  k: number,
+  s: number,
+): TransposeAxis {
+  const size = typeof inSize === "number" ? inSize : 8;
+  const out =
+    typeof inSize === "number" && typeof outSize === "number" ? outSize : transposedSize(ctx, size, k, s);
   const [before, after] = ctx.config.padding === "same" ? samePads(out, k, s, 1) : [0, 0];
   const extra = out - ((size - 1) * s + k - before - after);
   if (extra < 0 || extra >= s) {
@@ -111,10 +127,8 @@ export const conv2dTranspose: LayerConverter = (ctx) => {
   const [sh, sw] = pairOf(config.strides ?? 1, "strides");
   const [dh, dw] = pairOf(config.dilationRate ?? 1, "dilationRate");
   if (dh !== 1 || dw !== 1) throw new ExportError(`Layer "${ctx.layer.name}": dilated Conv2DTranspose.`);
-  const [h, w] = spatial(ctx, x.shape);
-  const [outH, outW] = spatial(ctx, ctx.outputShape);
-  const ah = transposeAxis(ctx, h, outH, kh, sh);
-  const aw = transposeAxis(ctx, w, outW, kw, sw);
+  const ah = transposeAxis(ctx, x.shape[1], ctx.outputShape[1], kh, sh);
+  const aw = transposeAxis(ctx, x.shape[2], ctx.outputShape[2], kw, sw);
   const { w: kernel, b } = convWeights(ctx);
   const attrs = {
     kernel_shape: [kh, kw],

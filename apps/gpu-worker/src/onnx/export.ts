@@ -46,8 +46,15 @@ export function exportLayersModel(model: tfl.LayersModel, options: ExportOptions
   checkLayers(model);
   const g = new GraphBuilder();
   const values = new Map<number, Value>();
+  // One export serves every tile size: free image dimensions stay symbolic, shared by name when there is a
+  // single input (so runtimes may check that height and width are used consistently).
+  const imageDims = (shape: readonly (number | null)[], h: string, w: string) =>
+    shape.length === 4 ? [undefined, h, w] : undefined;
+  const single = model.inputs.length === 1;
   const inputs: TensorInfo[] = model.inputs.map((t) => {
-    const info = { name: g.name(t.sourceLayer.name), shape: t.shape };
+    const name = g.name(t.sourceLayer.name);
+    const [h, w] = single ? ["h", "w"] : [`${name}_h`, `${name}_w`];
+    const info = { name, shape: t.shape, dimNames: imageDims(t.shape, h, w) };
     values.set(t.id, { ...info, layout: "keras" });
     return info;
   });
@@ -98,7 +105,7 @@ export function exportLayersModel(model: tfl.LayersModel, options: ExportOptions
     const value = relayout(convert(t), "keras");
     const name = outputNames[i] ?? `output_${i}`;
     g.nodes.push({ opType: "Identity", input: [value.name], output: [name], name });
-    return { name, shape: t.shape };
+    return { name, shape: t.shape, dimNames: imageDims(t.shape, `${name}_h`, `${name}_w`) };
   });
 
   return g.encode({

@@ -4,6 +4,10 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { fsHandler } from "../models/fs-handler.ts";
+// The image-to-image generators are saved with these custom layers: registered here so any shipped
+// generator folder loads.
+import "../sr/model.ts";
+import "../style/layers.ts";
 import { exportLayersModel } from "./export.ts";
 import { summarizeModel } from "./graph.ts";
 

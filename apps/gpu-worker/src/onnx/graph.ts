@@ -45,20 +45,17 @@ function int64Bytes(values: readonly number[]): Uint8Array {
 
 export interface TensorInfo {
   name: string;
-  /** Dimensions; `null` for the batch dimension (named "batch" in the model). */
+  /** Dimensions; `null` for a free one: the batch (named "batch" in the model) or a free height or width. */
   shape: readonly (number | null)[];
+  /** Symbolic names of free dimensions after the batch, by index (e.g. "h", "w" of an image input). */
+  dimNames?: readonly (string | undefined)[];
 }
 
-function valueInfo({ name, shape }: TensorInfo): pb.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType: DataType.FLOAT,
-        shape: { dim: shape.map((d) => (d === null ? { dimParam: "batch" } : { dimValue: d })) },
-      },
-    },
-  };
+function valueInfo({ name, shape, dimNames }: TensorInfo): pb.IValueInfoProto {
+  const dim = shape.map((d, i) =>
+    d !== null ? { dimValue: d } : { dimParam: i === 0 ? "batch" : (dimNames?.[i] ?? `${name}_${i}`) },
+  );
+  return { name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim } } } };
 }
 
 /** Collects nodes and initializers, handing out unique value names. */

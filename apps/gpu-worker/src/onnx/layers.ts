@@ -10,6 +10,14 @@ import {
   weight,
 } from "./context.ts";
 import { conv2d, conv2dTranspose } from "./conv.ts";
+import {
+  instanceNormalization,
+  pixelShuffle,
+  reflectionPadding2d,
+  rescaling,
+  upSampling2d,
+  upsampleBilinear,
+} from "./image.ts";
 import { conv1d, globalMaxPooling1d } from "./sequence.ts";
 
 export { type ConvertContext, ExportError, type Layer, type Value } from "./context.ts";
@@ -131,4 +139,11 @@ export const CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   // Token-sequence layers of the text encoders (sequence.ts).
   Conv1D: conv1d,
   GlobalMaxPooling1D: globalMaxPooling1d,
+  // Image-to-image generators (image.ts); the Ganvas* layers are registered by style/layers.ts and sr/model.ts.
+  UpSampling2D: upSampling2d,
+  Rescaling: rescaling,
+  GanvasReflectionPadding2D: reflectionPadding2d,
+  GanvasInstanceNormalization: instanceNormalization,
+  GanvasPixelShuffle: pixelShuffle,
+  GanvasUpsampleBilinear: upsampleBilinear,
 };

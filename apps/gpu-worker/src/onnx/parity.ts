@@ -11,9 +11,17 @@ export interface ParityResult {
   values: number;
 }
 
+/** How image inputs (free height and width) are fed. */
+export interface ImageFeed {
+  /** Height and width given to every free spatial dimension. */
+  size: readonly [number, number];
+  /** Inputs drawn uniformly from this range: the range the generator's runner feeds it. */
+  range: readonly [number, number];
+}
+
 /**
  * Feeds the same inputs to the tfjs model and to its ONNX export on `runtime`: a one-hot row for an input
- * named "label", standard normal values (seeded) for every other input.
+ * named "label", uniform values in `image.range` when `image` is given, else standard normal values (seeded).
  */
 export async function checkParity(
   model: tfl.LayersModel,
@@ -21,15 +29,17 @@ export async function checkParity(
   runtime: OnnxRuntimeName,
   batch = 16,
   seed = 1234,
+  image?: ImageFeed,
 ): Promise<ParityResult> {
   const { inputs, outputs } = summarizeModel(bytes);
   const feeds = inputs.map((info, i) => {
-    const shape = [batch, ...info.shape.slice(1).map((d) => d ?? 1)];
+    const shape = [batch, ...info.shape.slice(1).map((d, k) => d ?? image?.size[k] ?? 1)];
     if (info.name === "label" && shape.length === 2) {
       const classes = shape[1] ?? 1;
       const rows = Array.from({ length: batch }, (_, r) => (r * 7 + 3) % classes);
       return tf.cast(tf.oneHot(tf.tensor1d(rows, "int32"), classes), "float32");
     }
+    if (image) return tf.randomUniform(shape, image.range[0], image.range[1], "float32", seed + i);
     return tf.randomNormal(shape, 0, 1, "float32", seed + i);
   });
   const expected = tf.tidy(() => {
