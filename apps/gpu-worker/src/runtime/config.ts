@@ -90,16 +90,9 @@ export function bucketConfigFromEnv(
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = parseEnv(Env, env);
   return {
-    storage: {
-      endpoint: e.S3_ENDPOINT,
-      region: e.S3_REGION,
-      bucket: e.S3_BUCKET,
-      accessKeyId: e.S3_ACCESS_KEY_ID,
-      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
-    },
+    ...bucketConfigFromEnv(env),
     webhookSecret: e.GANVAS_WEBHOOK_SECRET,
     workerId: e.GANVAS_WORKER_ID ?? `${hostname()}-${process.pid}`,
-    modelsDir: e.GANVAS_MODELS_DIR ?? DEFAULT_MODELS_DIR,
     leaseMs: e.GANVAS_LEASE_MS,
     pollMs: e.GANVAS_POLL_MS,
     backoffMaxMs: e.GANVAS_BACKOFF_MAX_MS,
