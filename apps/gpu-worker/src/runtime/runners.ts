@@ -1,8 +1,8 @@
 import type { JobSpec } from "@ganvas/shared";
 import { imageToImageRunner, type ReadInput } from "./image-to-image.ts";
 import type { GeneratedImage, Runner } from "./runner.ts";
-import { styleTransferTransform } from "./style-transfer.ts";
-import { superResolutionTransform } from "./super-resolution.ts";
+import { STYLE_TILES, styleTransferTransform } from "./style-transfer.ts";
+import { SERVE_TILES, superResolutionTransform } from "./super-resolution.ts";
 import { textToImageRunner } from "./text-to-image.ts";
 
 type BatchFn = (specs: readonly JobSpec[]) => Promise<GeneratedImage[][]>;
@@ -24,8 +24,15 @@ export function createRunner(
     "text-to-image": textToImageRunner(modelsDir, { tfjsBackend: backend, ...serving }),
   };
   if (readInput) {
-    byTask["style-transfer"] = imageToImageRunner(readInput, styleTransferTransform(modelsDir));
-    byTask["super-resolution"] = imageToImageRunner(readInput, superResolutionTransform(modelsDir));
+    const options = { tfjsBackend: backend, ...serving };
+    byTask["style-transfer"] = imageToImageRunner(
+      readInput,
+      styleTransferTransform(modelsDir, STYLE_TILES, options),
+    );
+    byTask["super-resolution"] = imageToImageRunner(
+      readInput,
+      superResolutionTransform(modelsDir, SERVE_TILES, options),
+    );
   }
   return {
     backend,

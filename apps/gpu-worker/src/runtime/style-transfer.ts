@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobSpec } from "@ganvas/shared";
 import * as tfCore from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
-import { fsHandler } from "../models/fs-handler.ts";
+import { loadServedImageModel, type ServedImageModel } from "../serving/image-model.ts";
+import type { ServingOptions } from "../serving/load.ts";
 import type { RgbImage } from "../sr/image.ts";
 import { type FloatImage, type TileOptions, upscaleTiled } from "../sr/tiles.ts";
 import "../style/layers.ts"; // registers the style generators' custom layers before any model.json is read
@@ -30,17 +30,18 @@ export function styleModelDir(modelsDir: string, spec: Pick<JobSpec, "model" | "
 
 /** A loaded style generator and the side multiple its metadata.json states (the generator contract). */
 export interface StyleGenerator {
-  model: tfl.LayersModel;
+  model: ServedImageModel;
   multiple: number;
 }
 
-export async function loadStyleGenerator(dir: string): Promise<StyleGenerator> {
+/** Loads a style generator on the fastest serving runtime present (see serving/load.ts). */
+export async function loadStyleGenerator(dir: string, serving: ServingOptions = {}): Promise<StyleGenerator> {
   const meta = JSON.parse(await readFile(join(dir, "metadata.json"), "utf8")) as { multiple?: unknown };
   const multiple = meta.multiple;
   if (typeof multiple !== "number" || !Number.isInteger(multiple) || multiple < 1) {
     throw new Error(`${join(dir, "metadata.json")} must state the generator's side "multiple"`);
   }
-  return { model: await tfl.loadLayersModel(fsHandler(dir)), multiple };
+  return { model: await loadServedImageModel(dir, serving), multiple };
 }
 
 /** Reflects x at its bottom and right edges until h and w are multiples of `multiple`. */
@@ -71,13 +72,19 @@ export function padToMultiple(x: tfCore.Tensor4D, multiple: number): tfCore.Tens
 }
 
 /** One generator pass on a tile of any size: padded up to the multiple, run, cropped back. Range [-1, 1]. */
-export function styleTile(generator: StyleGenerator, x: tfCore.Tensor4D): tfCore.Tensor4D {
-  return tfCore.tidy(() => {
-    const [, h, w] = x.shape;
-    const padded = padToMultiple(x, generator.multiple);
-    const y = generator.model.apply(padded, { training: false }) as tfCore.Tensor4D;
-    return tfCore.slice(y, [0, 0, 0, 0], [1, h, w, 3]);
-  });
+export async function styleTile(generator: StyleGenerator, x: tfCore.Tensor4D): Promise<tfCore.Tensor4D> {
+  const [, h, w] = x.shape;
+  const padded = tfCore.tidy(() => padToMultiple(x, generator.multiple));
+  try {
+    const y = await generator.model.apply(padded);
+    try {
+      return tfCore.slice(y, [0, 0, 0, 0], [1, h, w, 3]);
+    } finally {
+      y.dispose();
+    }
+  } finally {
+    if (padded !== x) padded.dispose();
+  }
 }
 
 /** Index i mirrored into [0, n) without repeating the edge pixel, however far past the edge it is. */
@@ -154,14 +161,18 @@ export function fromUnit(values: Float32Array, width: number, height: number): R
 /**
  * Style transfer: the job's style generator (loaded once per process, on first use), run tiled over the input
  * so memory stays bounded for any image up to the edge's pixel limit; the output has the input's size. Every
- * tensor a job allocates is disposed with it: only the loaded generators' weights stay in tfjs memory.
+ * tensor a job allocates is disposed with it: only the loaded generators stay.
  */
-export function styleTransferTransform(modelsDir: string, tiles: TileOptions = STYLE_TILES): ImageTransform {
+export function styleTransferTransform(
+  modelsDir: string,
+  tiles: TileOptions = STYLE_TILES,
+  serving: ServingOptions = {},
+): ImageTransform {
   const loaded = new Map<string, Promise<StyleGenerator>>();
   const generator = (dir: string) => {
     let g = loaded.get(dir);
     if (!g) {
-      g = loadStyleGenerator(dir);
+      g = loadStyleGenerator(dir, serving);
       // A failed load is retried by the next job (the weights may arrive later), not cached.
       g.catch(() => loaded.delete(dir));
       loaded.set(dir, g);
@@ -181,7 +192,7 @@ export function styleTransferTransform(modelsDir: string, tiles: TileOptions = S
     const image = { width: input.width, height: input.height, channels: 3, data: toUnit(input) };
     const grid = alignedTiles(input.width, input.height, g.multiple, tiles);
     const padded = reflectTo(image, grid.width, grid.height);
-    const out = await upscaleTiled(tfCore, (x) => styleTile(g, x), padded, 1, grid.options);
+    const out = await upscaleTiled(tfCore, { async: (x) => styleTile(g, x) }, padded, 1, grid.options);
     return fromUnit(cropTopLeft(out, input.width, input.height), input.width, input.height);
   };
 }

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import type { JobSpec } from "@ganvas/shared";
 import * as tfCore from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
-import { fsHandler } from "../models/fs-handler.ts";
+import { loadServedImageModel, type ServedImageModel } from "../serving/image-model.ts";
+import type { ServingOptions } from "../serving/load.ts";
 import { toFloat, toRgb } from "../sr/data.ts";
 import "../sr/model.ts"; // registers PixelShuffle and UpsampleBilinear before any model.json is read
 import { type TileOptions, upscaleTiled } from "../sr/tiles.ts";
@@ -24,19 +24,20 @@ export function srModelDir(modelsDir: string, spec: Pick<JobSpec, "model" | "par
 }
 
 /**
- * Super-resolution: the job's ×scale generator (loaded once per process, on first use), run tiled over the
- * input so memory stays bounded for any image up to the edge's pixel limit. Everything a job allocates is
- * disposed with it: only the loaded models' weights stay in tfjs memory.
+ * Super-resolution: the job's ×scale generator (loaded once per process, on first use, on the fastest serving
+ * runtime present: see serving/load.ts), run tiled over the input so memory stays bounded for any image up to
+ * the edge's pixel limit. Everything a job allocates is disposed with it: only the loaded models stay.
  */
 export function superResolutionTransform(
   modelsDir: string,
   tiles: TileOptions = SERVE_TILES,
+  serving: ServingOptions = {},
 ): ImageTransform {
-  const loaded = new Map<string, Promise<tfl.LayersModel>>();
+  const loaded = new Map<string, Promise<ServedImageModel>>();
   const model = (dir: string) => {
     let m = loaded.get(dir);
     if (!m) {
-      m = tfl.loadLayersModel(fsHandler(dir));
+      m = loadServedImageModel(dir, serving);
       // A failed load is retried by the next job (the weights may arrive later), not cached.
       m.catch(() => loaded.delete(dir));
       loaded.set(dir, m);
@@ -50,7 +51,7 @@ export function superResolutionTransform(
       throw new Error(`no super-resolution generator for ${spec.model} ×${scale} in ${dir}`, { cause: err });
     });
     const image = { width: input.width, height: input.height, channels: 3, data: toFloat(input) };
-    const out = await upscaleTiled(tfCore, (x) => generator.apply(x) as tfCore.Tensor4D, image, scale, tiles);
+    const out = await upscaleTiled(tfCore, { async: (x) => generator.apply(x) }, image, scale, tiles);
     return toRgb(out.data, out.width, out.height);
   };
 }

@@ -58,15 +58,16 @@ async function open(
 }
 
 /**
- * Loads the generator in `dir` (model.json + weights, generator.onnx optional) on the fastest runtime present:
+ * Opens the model in `dir` (model.json + weights, generator.onnx optional) on the fastest runtime present:
  * TensorFlow.js on a GPU, else onnxruntime-node, else onnxruntime-web, else TensorFlow.js on the CPU. A runtime
  * that fails to start is logged and skipped; a forced one that fails is an error. A missing or stale
  * generator.onnx is exported from the weights in memory, so shipping tfjs weights alone is enough.
  */
-export async function loadServedGenerator(
+export async function openOnFastestRuntime<T extends { readonly onnx?: DirExport["source"] }>(
   dir: string,
-  options: ServingOptions = {},
-): Promise<ServedGenerator> {
+  options: ServingOptions,
+  open: (runtime: ServingRuntime, source: GeneratorSource, onnx: () => Promise<DirExport>) => Promise<T>,
+): Promise<T> {
   const log: Log = options.log ?? (() => {});
   const forced = parseServingRuntime(options.runtime ?? process.env.GANVAS_SERVING_RUNTIME);
   const onGpu = tfjsOnGpu(options.tfjsBackend);
@@ -80,17 +81,17 @@ export async function loadServedGenerator(
   const failures: string[] = [];
   for (const runtime of order) {
     try {
-      const generator = await open(runtime, source, onnx);
+      const opened = await open(runtime, source, onnx);
       log("info", "serving runtime selected", {
         dir,
         runtime,
         forced: forced !== undefined,
         tfjsOnGpu: onGpu,
-        ...(generator.onnx
-          ? { onnx: generator.onnx === "fresh" ? "generator.onnx" : `exported in memory (${generator.onnx})` }
+        ...(opened.onnx
+          ? { onnx: opened.onnx === "fresh" ? "generator.onnx" : `exported in memory (${opened.onnx})` }
           : {}),
       });
-      return generator;
+      return opened;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (forced) {
@@ -104,4 +105,9 @@ export async function loadServedGenerator(
     }
   }
   throw new Error(`No serving runtime could load ${dir}:\n  ${failures.join("\n  ")}`);
+}
+
+/** The conditional generator in `dir` on the fastest runtime present (see openOnFastestRuntime). */
+export function loadServedGenerator(dir: string, options: ServingOptions = {}): Promise<ServedGenerator> {
+  return openOnFastestRuntime(dir, options, open);
 }

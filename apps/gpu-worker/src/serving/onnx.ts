@@ -37,6 +37,22 @@ function nodeThreads(): number | undefined {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : undefined;
 }
 
+/** An inference session on `runtime`, with every graph optimisation and the configured thread count. */
+export async function openSession(
+  bytes: Uint8Array,
+  runtime: OnnxRuntimeName,
+  options: { threads?: number } = {},
+) {
+  const { ort, provider } = await loadOrt(runtime);
+  const threads = runtime === "onnxruntime-node" ? (options.threads ?? nodeThreads()) : undefined;
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [provider],
+    graphOptimizationLevel: "all",
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
+  return { ort, session };
+}
+
 /**
  * Opens an exported conditional generator (inputs: noise, label; output: channels-last images). `threads`
  * sets onnxruntime-node's intra-op threads (several worker processes on one host want fewer each).
@@ -56,13 +72,7 @@ export async function onnxGenerator(
       "The ONNX model is not a conditional generator (inputs noise [b, z], label [b, classes]).",
     );
   }
-  const { ort, provider } = await loadOrt(runtime);
-  const threads = runtime === "onnxruntime-node" ? (options.threads ?? nodeThreads()) : undefined;
-  const session = await ort.InferenceSession.create(bytes, {
-    executionProviders: [provider],
-    graphOptimizationLevel: "all",
-    ...(threads ? { intraOpNumThreads: threads } : {}),
-  });
+  const { ort, session } = await openSession(bytes, runtime, options);
   const [, height = 0, width = 0, channels = 1] = image.shape.map((d) => d ?? 0);
   return {
     latentDim,

@@ -12,6 +12,11 @@ export interface FloatImage {
 
 /** One forward pass: [1, h, w, c] → [1, h·scale, w·scale, c]. The caller owns range mapping. */
 export type UpscaleFn = (lr: tfCore.Tensor4D) => tfCore.Tensor4D;
+/**
+ * The same pass on a runtime that answers asynchronously (onnxruntime): it owns its intermediates and returns
+ * a new tensor; the input stays the caller's.
+ */
+export type AsyncUpscaleFn = { async: (lr: tfCore.Tensor4D) => Promise<tfCore.Tensor4D> };
 
 export interface TileOptions {
   /** Core tile side in input pixels; memory per pass is bounded by (tile + 2·overlap)². Default 128. */
@@ -49,7 +54,7 @@ function weight(p: number, c0: number, c1: number, hasPrev: boolean, hasNext: bo
  */
 export async function upscaleTiled(
   tf: Tf,
-  run: UpscaleFn,
+  run: UpscaleFn | AsyncUpscaleFn,
   image: FloatImage,
   scale: number,
   options: TileOptions = {},
@@ -83,7 +88,7 @@ export async function upscaleTiled(
       const input = tf.tensor4d(patch, [1, ph, pw, channels]);
       let out: tfCore.Tensor4D;
       try {
-        out = tf.tidy(() => run(input));
+        out = typeof run === "function" ? tf.tidy(() => run(input)) : await run.async(input);
       } finally {
         input.dispose();
       }
