@@ -6,6 +6,7 @@ import { selectBackend } from "../apps/gpu-worker/src/backend/select.ts";
 import { DEFAULT_MODELS_DIR } from "../apps/gpu-worker/src/runtime/config.ts";
 import { imageToImageRunner } from "../apps/gpu-worker/src/runtime/image-to-image.ts";
 import { STYLE_TILES, styleTransferTransform } from "../apps/gpu-worker/src/runtime/style-transfer.ts";
+import { runtimeOrder, tfjsOnGpu } from "../apps/gpu-worker/src/serving/runtimes.ts";
 import type { Report } from "./lib/report.ts";
 import { median, num, times } from "./lib/stats.ts";
 
@@ -35,6 +36,8 @@ export interface StyleBenchOptions {
 export interface StyleBenchRow {
   model: string;
   style: string;
+  /** The serving runtime: TensorFlow.js on the worker's backend, or the fastest present (what jobs get). */
+  runtime: string;
   secondsPerMegapixel: number;
 }
 
@@ -80,12 +83,27 @@ export async function benchStyle(options: StyleBenchOptions): Promise<StyleBench
   const readInput = async () => input;
   // The transform loads each generator once and keeps it, as the worker does; the bench process ends soon
   // after, and the three generators' weights are a few MiB.
-  const styled = imageToImageRunner(readInput, styleTransferTransform(modelsDir));
+  // Each style on TensorFlow.js and on the runtime the worker picks (fastest present), so the table shows
+  // what serving gains as well as what jobs cost.
+  const fastest = runtimeOrder(tfjsOnGpu(name))[0] ?? "tfjs";
+  const runtimes = [...new Set(["tfjs", fastest])];
+  const styled = new Map(
+    runtimes.map((runtime) => [
+      runtime,
+      imageToImageRunner(
+        readInput,
+        styleTransferTransform(modelsDir, STYLE_TILES, { runtime, tfjsBackend: name }),
+      ),
+    ]),
+  );
   const floor = imageToImageRunner(readInput, async (image) => image);
   const BASELINE = "baseline";
+  const combos = styles.flatMap((s) => runtimes.map((runtime) => ({ ...s, runtime })));
+  const keyOf = (c: { model: string; style: string; runtime: string }) =>
+    `${c.model} ${c.style} ${c.runtime}`;
   const runs = [
     { key: BASELINE, run: () => floor([spec(styles[0] as { model: string; style: string })]) },
-    ...styles.map((s) => ({ key: `${s.model} ${s.style}`, run: () => styled([spec(s)]) })),
+    ...combos.map((c) => ({ key: keyOf(c), run: () => (styled.get(c.runtime) ?? floor)([spec(c)]) })),
   ];
   const seconds = new Map<string, number[]>(runs.map((r) => [r.key, []]));
   for (const r of runs) await r.run(); // warm-up
@@ -100,34 +118,32 @@ export async function benchStyle(options: StyleBenchOptions): Promise<StyleBench
   const mp = (side * side) / 1e6;
   const perMp = (key: string) => median(seconds.get(key) ?? []) / mp;
   const base = perMp(BASELINE);
-  const rows: StyleBenchRow[] = styles.map((s) => ({
-    ...s,
-    secondsPerMegapixel: perMp(`${s.model} ${s.style}`),
-  }));
+  const rows: StyleBenchRow[] = combos.map((c) => ({ ...c, secondsPerMegapixel: perMp(keyOf(c)) }));
 
   const { report } = options;
   report.heading("Style transfer: time per megapixel, per style");
   report.note(
     `Every shipped style generator through the worker's image-to-image runner (decode, styleTransferTransform ` +
-      `tiled at ${STYLE_TILES.tile} px + ${STYLE_TILES.overlap} px overlap, PNG encode) on TensorFlow.js ${name} ` +
-      `(tfjs ${version}); input: a real photo from the committed starry-night sample grid, upscaled to ` +
+      `tiled at ${STYLE_TILES.tile} px + ${STYLE_TILES.overlap} px overlap, PNG encode), on TensorFlow.js ${name} ` +
+      `(tfjs ${version}) and on the serving runtime the worker picks here (${fastest}); input: a real photo from the committed starry-night sample grid, upscaled to ` +
       `${side}×${side} (${num(mp, 2)} MP). Median of ${rounds} interleaved rounds after a warm-up pass. ` +
       "Baseline: the same runner with an identity transform (decode + PNG encode only, the I/O floor every " +
       "style job pays), same image, same rounds.",
   );
   report.table(
-    ["style", "model", "s / MP", "s per image", "× baseline"],
+    ["style", "model", "runtime", "s / MP", "s per image", "× baseline"],
     [
       ...rows.map((r) => [
         r.style,
         r.model,
+        r.runtime === "tfjs" ? `tfjs-${name}` : r.runtime,
         num(r.secondsPerMegapixel, 3),
         num(r.secondsPerMegapixel * mp, 3),
         times(r.secondsPerMegapixel / base, 0),
       ]),
-      ["baseline: decode + encode only", "", num(base, 3), num(base * mp, 3), "1×"],
+      ["baseline: decode + encode only", "", "", num(base, 3), num(base * mp, 3), "1×"],
     ],
-    ["l", "l", "r", "r", "r"],
+    ["l", "l", "l", "r", "r", "r"],
   );
   return rows;
 }
