@@ -170,3 +170,22 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3Serve
   };
   return { endpoint, region: S3_REGION, bucket, accessKeyId, secretAccessKey, dir, stop, pause, resume };
 }
+
+/**
+ * A server on a random even port (its Ceph monitor on the next one) below the kernel's ephemeral range
+ * (32768 and up), where outgoing connections take their local ports; tests and benches run several at once,
+ * so a port taken between the check and the bind is retried on another.
+ */
+export async function startS3ServerOnRandomPort(
+  opts: Omit<S3ServerOptions, "port" | "monPort"> = {},
+  attempts = 5,
+): Promise<S3Server> {
+  for (let attempt = 1; ; attempt++) {
+    const port = 20_000 + 2 * Math.floor(Math.random() * 6_000);
+    try {
+      return await startS3Server({ ...opts, port });
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || attempt >= attempts) throw err;
+    }
+  }
+}

@@ -7,7 +7,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PortInUseError, type S3Server, startS3Server } from "../src/index.ts";
+import { type S3Server, startS3ServerOnRandomPort } from "../src/index.ts";
 
 // The job protocol depends on the server honouring If-None-Match / If-Match, so this runs against the real
 // local S3 server rather than a mock.
@@ -42,16 +42,7 @@ async function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
 }
 
 beforeAll(async () => {
-  for (let attempt = 0; ; attempt++) {
-    // Even ports only: another server started this way has its mon (S3 port + 1) on an odd one.
-    const port = 17480 + 2 * Math.floor(Math.random() * 1000);
-    try {
-      server = await startS3Server({ port });
-      break;
-    } catch (error) {
-      if (!(error instanceof PortInUseError) || attempt >= 4) throw error;
-    }
-  }
+  server = await startS3ServerOnRandomPort();
   s3 = clientFor(server);
 });
 

@@ -1,4 +1,10 @@
-import { type EdgeServer, type S3Server, startEdge, startS3Server, startWorker } from "@ganvas/infra";
+import {
+  type EdgeServer,
+  type S3Server,
+  startEdge,
+  startS3ServerOnRandomPort,
+  startWorker,
+} from "@ganvas/infra";
 import { generateWebhookSecret, Storage } from "@ganvas/shared";
 
 export interface TestStack {
@@ -12,7 +18,7 @@ export interface TestStack {
 
 /** S3 server + edge in workerd; workers are started by each test as it needs them. */
 export async function startStack(options: { edgeVars?: Record<string, string> } = {}): Promise<TestStack> {
-  const s3 = await startS3Server({ port: 20_000 + Math.floor(Math.random() * 20_000) });
+  const s3 = await startS3ServerOnRandomPort();
   const webhookSecret = generateWebhookSecret();
   const workers: ReturnType<typeof startWorker>[] = [];
   let edge: EdgeServer | undefined;

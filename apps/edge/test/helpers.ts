@@ -1,4 +1,4 @@
-import { type EdgeServer, type S3Server, startEdge, startS3Server } from "@ganvas/infra";
+import { type EdgeServer, type S3Server, startEdge, startS3ServerOnRandomPort } from "@ganvas/infra";
 import { Problem, Storage, sha256Hex } from "@ganvas/shared";
 import { expect } from "vitest";
 
@@ -19,7 +19,7 @@ export const newApiKey = () => `gk_${crypto.randomUUID().replaceAll("-", "")}`;
 export async function startHarness(
   opts: { dev?: boolean; vars?: Record<string, string>; keys?: [string, string, string] } = {},
 ): Promise<Harness> {
-  const s3 = await startS3Server({ port: 20_000 + Math.floor(Math.random() * 20_000) });
+  const s3 = await startS3ServerOnRandomPort();
   const keys = opts.keys ?? [newApiKey(), newApiKey(), newApiKey()];
   const hashes = await Promise.all(keys.map((k) => sha256Hex(k)));
   let edge: EdgeServer;

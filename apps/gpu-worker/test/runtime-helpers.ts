@@ -1,23 +1,16 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PortInUseError, type S3Server, startS3Server } from "@ganvas/infra";
+import { type S3Server, startS3ServerOnRandomPort } from "@ganvas/infra";
 import { cacheKey, enqueueJob, type JobRecord, type JobSpec, Storage, type Subscriber } from "@ganvas/shared";
 import { type JobLoopOptions, loopContext } from "../src/runtime/context.ts";
 import type { Logger } from "../src/runtime/log.ts";
 import { WorkerMetrics } from "../src/runtime/metrics.ts";
 import type { GeneratedImage, Runner } from "../src/runtime/runner.ts";
 
-/** A real local S3 server (Ceph radosgw) on a random even port, and a client for it. */
+/** A real local S3 server (Ceph radosgw) on a random port, and a client for it. */
 export async function startTestS3(): Promise<{ s3: S3Server; storage: Storage }> {
-  for (let attempt = 0; ; attempt++) {
-    const port = 30_000 + 2 * Math.floor(Math.random() * 5000);
-    try {
-      const s3 = await startS3Server({ port });
-      return { s3, storage: new Storage(s3) };
-    } catch (err) {
-      if (!(err instanceof PortInUseError) || attempt >= 4) throw err;
-    }
-  }
+  const s3 = await startS3ServerOnRandomPort();
+  return { s3, storage: new Storage(s3) };
 }
 
 /** Deletes every object, so each test starts from an empty bucket. */
