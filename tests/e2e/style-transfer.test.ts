@@ -1,11 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { verifyWebhook, WebhookPayload } from "@ganvas/shared";
-import { PNG } from "pngjs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Receiver, startReceiver } from "../helpers/receiver.ts";
+import { singleSucceededPng } from "../helpers/results.ts";
 import { postJson, startStack, type TestStack } from "../helpers/stack.ts";
 
 // A Twemoji the pix2pix generator never trained on ("thinking face" is in the held-out split), as uploaded:
@@ -53,19 +52,7 @@ describe("one style-transfer request through the whole pipeline", () => {
     expect(accepted.json).toMatchObject({ status: "queued", task: "style-transfer" });
     const id: string = accepted.json.id;
 
-    const [delivery] = await receiver.waitFor(1, 90_000, "/style");
-    await worker.stop();
-    const payload = WebhookPayload.parse(
-      await verifyWebhook(stack.webhookSecret, delivery!.headers as never, delivery!.body),
-    );
-    expect(payload.type).toBe("job.succeeded");
-    expect(payload.data.id).toBe(id);
-    expect(payload.data.outputs).toEqual([`${stack.edge.url}/r/${id}/0.png`]);
-
-    const res = await fetch(payload.data.outputs[0]!);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toBe("image/png");
-    const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+    const png = await singleSucceededPng(stack, receiver, "/style", id, () => worker.stop());
     expect([png.width, png.height]).toEqual([64, 64]);
     // A drawn emoji, not a blank canvas, and not the upload handed back (compared on white, as the worker
     // reads an upload with alpha).
@@ -90,7 +77,7 @@ describe("one style-transfer request through the whole pipeline", () => {
       id,
       status: "succeeded",
       cached: true,
-      outputs: payload.data.outputs,
+      outputs: [`${stack.edge.url}/r/${id}/0.png`],
     });
   });
 });

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { verifyWebhook, WebhookPayload } from "@ganvas/shared";
 import { PNG } from "pngjs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Receiver, startReceiver } from "../helpers/receiver.ts";
+import { singleSucceededPng } from "../helpers/results.ts";
 import { postJson, startStack, type TestStack } from "../helpers/stack.ts";
 
 // A 96×96 crop of a held-out photo, shipped with the model; reduced to 60×44 so the sides are not square.
@@ -45,19 +45,7 @@ describe("one super-resolution request through the whole pipeline", () => {
     expect(accepted.json).toMatchObject({ status: "queued", task: "super-resolution" });
     const id: string = accepted.json.id;
 
-    const [delivery] = await receiver.waitFor(1, 90_000, "/sr");
-    await worker.stop();
-    const payload = WebhookPayload.parse(
-      await verifyWebhook(stack.webhookSecret, delivery!.headers as never, delivery!.body),
-    );
-    expect(payload.type).toBe("job.succeeded");
-    expect(payload.data.id).toBe(id);
-    expect(payload.data.outputs).toEqual([`${stack.edge.url}/r/${id}/0.png`]);
-
-    const res = await fetch(payload.data.outputs[0]!);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toBe("image/png");
-    const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+    const png = await singleSucceededPng(stack, receiver, "/sr", id, () => worker.stop());
     expect([png.width, png.height]).toEqual([120, 88]);
     // An upscaled photo, not a blank canvas.
     const values = new Set<number>();

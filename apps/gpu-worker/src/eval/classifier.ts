@@ -50,10 +50,16 @@ export interface ImageSet {
 
 export const IMAGE_PIXELS = 28 * 28;
 
-/** Conv(stride 2) ×2 → dense features → softmax; strided convolutions instead of pooling keep to wasm's kernels. */
-export function buildClassifier(cfg: ClassifierConfig): tfl.LayersModel {
+/**
+ * The evaluation classifiers' shared trunk: strided 3×3 convolutions (one per entry of `filters`; strides
+ * instead of pooling keep to wasm's kernels) → flatten → a dense "features" layer, the layer Fréchet
+ * distances are measured on. `init(k)` seeds layer k's weights.
+ */
+export function classifierTrunk(
+  image: tfl.SymbolicTensor,
+  cfg: { filters: readonly number[]; featureDim: number; seed: number },
+): { features: tfl.SymbolicTensor; init: (k: number) => ReturnType<typeof tfl.initializers.glorotUniform> } {
   const init = (k: number) => tfl.initializers.glorotUniform({ seed: cfg.seed * 10 + k });
-  const image = tfl.input({ shape: [28, 28, 1], name: "image" });
   let x = image;
   cfg.filters.forEach((filters, k) => {
     x = tfl.layers
@@ -71,6 +77,13 @@ export function buildClassifier(cfg: ClassifierConfig): tfl.LayersModel {
   const features = tfl.layers
     .dense({ units: cfg.featureDim, activation: "relu", kernelInitializer: init(8), name: "features" })
     .apply(x) as tfl.SymbolicTensor;
+  return { features, init };
+}
+
+/** The fashion classifier: the shared trunk → softmax over the classes. */
+export function buildClassifier(cfg: ClassifierConfig): tfl.LayersModel {
+  const image = tfl.input({ shape: [28, 28, 1], name: "image" });
+  const { features, init } = classifierTrunk(image, cfg);
   const probs = tfl.layers
     .dense({ units: cfg.numClasses, activation: "softmax", kernelInitializer: init(9), name: "probs" })
     .apply(features) as tfl.SymbolicTensor;

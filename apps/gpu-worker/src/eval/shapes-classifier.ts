@@ -13,6 +13,7 @@ import {
 } from "../data/shapes.ts";
 import { fsHandler } from "../models/fs-handler.ts";
 import { attributeLoss } from "../training/text-steps.ts";
+import { classifierTrunk } from "./classifier.ts";
 
 /**
  * The shapes evaluator's judge: a small CNN that names every attribute of a 32×32 picture (one softmax group
@@ -55,25 +56,8 @@ export interface ShapesClassifierInfo {
 }
 
 export function buildShapesClassifier(cfg: ShapesClassifierConfig): tfl.LayersModel {
-  const init = (k: number) => tfl.initializers.glorotUniform({ seed: cfg.seed * 10 + k });
   const image = tfl.input({ shape: [SHAPE_IMAGE_SIZE, SHAPE_IMAGE_SIZE, 3], name: "image" });
-  let x = image;
-  cfg.filters.forEach((filters, k) => {
-    x = tfl.layers
-      .conv2d({
-        filters,
-        kernelSize: 3,
-        strides: 2,
-        padding: "same",
-        activation: "relu",
-        kernelInitializer: init(k),
-      })
-      .apply(x) as tfl.SymbolicTensor;
-  });
-  x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
-  const features = tfl.layers
-    .dense({ units: cfg.featureDim, activation: "relu", kernelInitializer: init(8), name: "features" })
-    .apply(x) as tfl.SymbolicTensor;
+  const { features, init } = classifierTrunk(image, cfg);
   const logits = tfl.layers
     .dense({
       units: ATTRIBUTE_SIZES.reduce((a, b) => a + b, 0),
