@@ -7,6 +7,7 @@ import { parseEvalArgs } from "../src/eval/cli.ts";
 import { evaluateModel, MODEL_CARD } from "../src/eval/evaluate.ts";
 import { buildGenerator } from "../src/models/cdcgan.ts";
 import { fsHandler } from "../src/models/fs-handler.ts";
+import { snapshotDir } from "../src/training/snapshots.ts";
 import { backend, tinyConfig, withTempDir } from "./helpers.ts";
 
 const tinyClassifier = { filters: [4, 8] as [number, number], featureDim: 8, numClasses: 10, seed: 3 };
@@ -18,6 +19,10 @@ describe("evaluator", () => {
       const modelDir = join(dir, "model");
       const generator = buildGenerator(tinyConfig);
       await generator.save(fsHandler(modelDir));
+      // Two training snapshots; only the one the metadata's curve dates is scored.
+      const stateDir = join(dir, "state");
+      await generator.save(fsHandler(snapshotDir(stateDir, 1)));
+      await generator.save(fsHandler(snapshotDir(stateDir, 2)));
       generator.dispose();
       await writeFile(
         join(modelDir, "metadata.json"),
@@ -30,6 +35,7 @@ describe("evaluator", () => {
           backend: { name: "wasm", version: "4.22.0" },
           data: { name: "fashion-mnist", images: 256 },
           options: { batchSize: 128 },
+          curve: [{ step: 2, seconds: 1 }],
         }),
       );
       const options = {
@@ -72,10 +78,23 @@ describe("evaluator", () => {
       expect(e.frechet.ratio / (e.frechet.generatedVsReal / e.frechet.realVsReal)).toBeCloseTo(1, 3);
       expect(e.perClass.every((c) => c.realPixelDiversity > 0)).toBe(true);
       expect(formatCard(card)).toContain("prompt accuracy");
+      expect(e.curve).toBeUndefined();
 
       // The classifier is cached: a second run loads it instead of retraining.
       const info = JSON.parse(await readFile(join(dir, "classifier", CLASSIFIER_INFO), "utf8"));
-      const again = await evaluateModel({ ...options, writeCard: false });
+      const again = await evaluateModel({
+        ...options,
+        writeCard: false,
+        curveStateDir: stateDir,
+        curvePerClass: 2,
+      });
+      const curve = again.evaluation.curve;
+      expect(curve?.imagesPerClass).toBe(2);
+      expect(curve?.points.map((p) => [p.step, p.seconds])).toEqual([[2, 1]]);
+      const reached = curve?.points[0]?.promptAccuracy ?? -1;
+      expect(reached).toBeGreaterThanOrEqual(0);
+      expect(curve?.secondsTo90).toBe(reached >= 0.9 ? 1 : null);
+      expect(formatCard(again)).toContain("90% reached at");
       const infoAgain = JSON.parse(await readFile(join(dir, "classifier", CLASSIFIER_INFO), "utf8"));
       expect(infoAgain.trained).toBe(info.trained);
       expect(again.evaluation.promptAccuracy.overall).toBe(card.evaluation.promptAccuracy.overall);
@@ -93,6 +112,8 @@ describe("evaluator", () => {
       writeCard: true,
     });
     expect(() => parseEvalArgs([])).toThrow(/--model-dir is required/);
+    expect(parseEvalArgs(["--model-dir", "m", "--curve", "--state", "s"]).curveStateDir).toBe("s");
+    expect(() => parseEvalArgs(["--model-dir", "m", "--curve"])).toThrow(/--curve needs --state/);
     expect(() => parseEvalArgs(["--model-dir", "m", "--per-class", "0"])).toThrow(/positive integer/);
   });
 });

@@ -67,3 +67,65 @@ describe("training steps", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe("training steps with an auxiliary class head (ACGAN)", () => {
+  let tf: typeof tfCore;
+  let state: GanState;
+  let images: tfCore.Tensor4D;
+  let labels: tfCore.Tensor2D;
+  const batch = 4;
+  const config = { ...tinyConfig, auxWeight: 1 };
+
+  beforeAll(async () => {
+    ({ tf } = await backend());
+    state = {
+      generator: buildGenerator(config),
+      discriminator: buildDiscriminator(config),
+      // A fast rate, so the head visibly learns four fixed images within a few dozen steps.
+      dOptimizer: tf.train.adam(5e-3, 0.5),
+      gOptimizer: tf.train.adam(2e-4, 0.5),
+      latentDim: config.latentDim,
+      numClasses: config.numClasses,
+      auxWeight: config.auxWeight,
+    };
+    images = tf.randomUniform([batch, 28, 28, 1], -1, 1) as tfCore.Tensor4D;
+    labels = tf.tidy(() => oneHotLabels(tf, tf.tensor1d([0, 1, 2, 3], "int32"), config.numClasses));
+  });
+
+  afterAll(() => {
+    tf.dispose([images, labels]);
+    state.generator.dispose();
+    state.discriminator.dispose();
+  });
+
+  it("D answers real/fake and names the class; a plain D answers only real/fake", () => {
+    expect(state.discriminator.outputs[0]?.shape).toEqual([null, 1 + config.numClasses]);
+    const plain = buildDiscriminator(tinyConfig);
+    expect(plain.outputs[0]?.shape).toEqual([null, 1]);
+    plain.dispose();
+  });
+
+  it("both losses carry the class term, and D learns to name the classes of real images", () => {
+    const d = discriminatorStep(tf, state, images, labels);
+    const g = generatorStep(tf, state, batch);
+    expect(d.classLoss).toBeGreaterThan(0);
+    expect(d.loss).toBeCloseTo(d.realLoss + d.fakeLoss + d.classLoss, 5);
+    expect(g.classLoss).toBeGreaterThan(0);
+    expect(g.loss).toBeCloseTo(g.adversarial + config.auxWeight * g.classLoss, 5);
+    // Four fixed images, four classes: repeated D steps must drive the head's cross-entropy down.
+    let last = d.classLoss;
+    for (let i = 0; i < 30; i++) last = discriminatorStep(tf, state, images, labels).classLoss;
+    expect(last).toBeLessThan(d.classLoss * 0.5);
+  });
+
+  it("leaks no tensors after warm-up", () => {
+    discriminatorStep(tf, state, images, labels);
+    generatorStep(tf, state, batch);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      discriminatorStep(tf, state, images, labels);
+      generatorStep(tf, state, batch);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -9,9 +9,9 @@ import { shapesTcgan } from "../src/models/tcgan.ts";
 import { generateFromPrompts, promptRows } from "../src/models/text-generate.ts";
 import { textToImageRunner } from "../src/runtime/text-to-image.ts";
 import { train } from "../src/training/run.ts";
+import { SNAPSHOTS } from "../src/training/snapshots.ts";
 import { createOptimizers } from "../src/training/steps.ts";
 import { disposeTextBatch, drawTextBatch } from "../src/training/text-batch.ts";
-import { SNAPSHOTS } from "../src/training/text-run.ts";
 import { SAMPLE_PROMPTS } from "../src/training/text-samples.ts";
 import {
   attributeLoss,

@@ -4,6 +4,7 @@ import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { parseTrainArgs } from "../src/training/cli.ts";
 import { epochOrder, train } from "../src/training/run.ts";
+import { listSnapshots } from "../src/training/snapshots.ts";
 import { withTempDir } from "./helpers.ts";
 
 describe("trainer", () => {
@@ -34,6 +35,35 @@ describe("trainer", () => {
       const resumed = await train({ ...base, epochs: 2, resume: true, samples: false });
       expect(resumed.metadata).toMatchObject({ step: 4, epoch: 2, totalEpochs: 2, completed: true });
       expect(resumed.metadata.started).toBe(meta.started);
+    });
+  });
+
+  it("an ACGAN run keeps generator snapshots for the curve, and a resumed run keeps its class head", async () => {
+    await withTempDir(async (dir) => {
+      const out = join(dir, "out");
+      const state = join(dir, "state");
+      const base = {
+        model: "fashion-cdcgan" as const,
+        epochs: 1,
+        steps: 4,
+        batchSize: 64,
+        seed: 2,
+        outDir: out,
+        stateDir: state,
+        limit: 256,
+        backend: "wasm",
+        samples: false,
+        snapshotEvery: 2,
+        progress: false as const,
+      };
+      const first = await train({ ...base, auxWeight: 0.5, resume: false });
+      expect(first.metadata.options).toMatchObject({ config: { auxWeight: 0.5 } });
+      expect((await listSnapshots(state)).map((s) => s.step)).toEqual([2, 4]);
+      expect(first.metadata.curve?.map((p) => p.step)).toEqual([2, 4]);
+      // Asking for no head on resume does not rebuild the saved discriminator's head away.
+      const resumed = await train({ ...base, steps: 6, auxWeight: 0, resume: true });
+      expect(resumed.metadata.options).toMatchObject({ config: { auxWeight: 0.5 } });
+      expect(resumed.metadata.curve?.map((p) => p.step)).toEqual([2, 4, 6]);
     });
   });
 
@@ -75,5 +105,11 @@ describe("trainer", () => {
     });
     expect(() => parseTrainArgs(["--model", "nope"])).toThrow(/Unknown model/);
     expect(() => parseTrainArgs(["--epochs", "0"])).toThrow(/positive integer/);
+    expect(parseTrainArgs(["--aux-weight", "0.5", "--snapshot-every", "0"])).toMatchObject({
+      auxWeight: 0.5,
+      snapshotEvery: 0,
+    });
+    expect(() => parseTrainArgs(["--aux-weight=-1"])).toThrow(/--aux-weight must be a number/);
+    expect(() => parseTrainArgs(["--aux-weight", "lots"])).toThrow(/--aux-weight must be a number/);
   });
 });

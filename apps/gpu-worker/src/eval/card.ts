@@ -58,6 +58,13 @@ export interface ModelCard {
       featureRatio: { mean: number; min: number };
     };
     perClass: ClassScore[];
+    /** Prompt accuracy of the generator snapshots kept during training, against training time. */
+    curve?: {
+      imagesPerClass: number;
+      points: { step: number; seconds: number; promptAccuracy: number }[];
+      /** Training seconds at the first snapshot at or above 90%; null if none got there. */
+      secondsTo90: number | null;
+    };
   };
 }
 
@@ -89,6 +96,12 @@ export function formatCard(card: ModelCard): string {
     "",
     `prompt accuracy   ${pct(e.promptAccuracy.overall)}  (target ≥ ${pct(e.promptAccuracy.target)}: ${yes(e.promptAccuracy.met)}; classifier ceiling ${pct(e.classifier.testAccuracy)})`,
     `Fréchet distance  ${num(e.frechet.generatedVsReal)} generated vs real, ${num(e.frechet.realVsReal)} real vs real → ${e.frechet.ratio.toFixed(2)}× (target ≤ ${e.frechet.target}×: ${yes(e.frechet.met)})`,
+    ...(e.curve
+      ? [
+          `curve             ${e.curve.points.map((p) => `${p.seconds} s ${pct(p.promptAccuracy)}`).join(", ")}`,
+          `90% reached at    ${e.curve.secondsTo90 === null ? "never" : `${e.curve.secondsTo90} s of training`}`,
+        ]
+      : []),
     `diversity ratio   pixels mean ${e.diversity.pixelRatio.mean.toFixed(2)} min ${e.diversity.pixelRatio.min.toFixed(2)}; features mean ${e.diversity.featureRatio.mean.toFixed(2)} min ${e.diversity.featureRatio.min.toFixed(2)} (1.00 = as varied as real images)`,
     "",
   ].join("\n");

@@ -10,13 +10,12 @@ import { DEFAULT_CLASSIFIER_DIR, type EvalOptions, evaluateModel, MODEL_CARD } f
 import { evaluateShapesModel, formatShapesCard } from "./shapes-evaluate.ts";
 
 const USAGE = `usage: ganvas-worker eval --model-dir DIR [--per-class 100] [--seed 1] [--classifier-dir ${DEFAULT_CLASSIFIER_DIR}]
-                          [--classifier-epochs 2] [--retrain] [--backend NAME] [--no-card]
-       text-encoder models (picked by the folder's metadata.json): [--prompts 1000] [--curve --state DIR]`;
+                          [--classifier-epochs 2] [--retrain] [--backend NAME] [--no-card] [--curve --state DIR]
+       text-encoder models (picked by the folder's metadata.json): [--prompts 1000]
+  --curve scores the generator snapshots the trainer kept in its state folder: prompt accuracy against training time.`;
 
 export interface EvalCommandOptions extends EvalOptions {
   prompts?: number;
-  /** Training state folder whose generator snapshots give the prompt-accuracy curve. */
-  curveStateDir?: string;
 }
 
 export function parseEvalArgs(argv: string[]): EvalCommandOptions {

@@ -5,6 +5,7 @@ import { readFashionMnist } from "../data/fashion-mnist.ts";
 import { generateBatch } from "../models/generate.ts";
 import { loadGenerator } from "../models/load.ts";
 import { isModelName, MODELS } from "../models/registry.ts";
+import { listSnapshots } from "../training/snapshots.ts";
 import type { ClassScore, ModelCard } from "./card.ts";
 import {
   type ClassifierConfig,
@@ -36,6 +37,10 @@ export interface EvalOptions {
   testLimit?: number;
   backend?: string;
   dataDir?: string;
+  /** Score the generator snapshots kept in this training state folder, for the prompt-accuracy curve. */
+  curveStateDir?: string;
+  /** Images per class for each curve point (default 30). */
+  curvePerClass?: number;
   writeCard?: boolean;
   log?: (line: string) => void;
 }
@@ -58,6 +63,24 @@ function rows(values: Float32Array, dim: number, indices: readonly number[]): Fl
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 const significant = (x: number) => Number(x.toPrecision(6));
+
+/** The issue's time-to-quality mark: training time until prompt accuracy first reaches 90%. */
+const CURVE_THRESHOLD = 0.9;
+
+/** `count` images of class c from seed `seed`, as 8-bit pixels, with the classifier's verdict on each. */
+async function generateAndScore(
+  tf: Awaited<ReturnType<typeof selectBackend>>["tf"],
+  generator: Awaited<ReturnType<typeof loadGenerator>>,
+  classifier: Parameters<typeof score>[1],
+  c: number,
+  seed: number,
+  count: number,
+) {
+  const [images = []] = await generateBatch(generator, [{ classIndex: c, seed, count }]);
+  const pixels = new Uint8Array(count * IMAGE_PIXELS);
+  for (const [r, img] of images.entries()) pixels.set(img, r * IMAGE_PIXELS);
+  return { pixels, scored: await score(tf, classifier, pixels, count) };
+}
 
 /**
  * Scores a conditional generator against real Fashion-MNIST with an independent classifier:
@@ -131,6 +154,31 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
       `Class ${starved} has under 2 real test images in the baseline half: raise --test-limit.`,
     );
 
+  let curve: ModelCard["evaluation"]["curve"];
+  if (options.curveStateDir !== undefined) {
+    const count = options.curvePerClass ?? 30;
+    const seconds = new Map(
+      ((metadata.curve ?? []) as { step: number; seconds: number }[]).map((p) => [p.step, p.seconds]),
+    );
+    const points: { step: number; seconds: number; promptAccuracy: number }[] = [];
+    for (const { step, dir } of await listSnapshots(options.curveStateDir)) {
+      const at = seconds.get(step);
+      if (at === undefined) continue;
+      const snapshot = await loadGenerator(dir);
+      let hits = 0;
+      for (let c = 0; c < config.numClasses; c++) {
+        const { scored } = await generateAndScore(tf, snapshot, classifier, c, seed + 1000 + c, count);
+        hits += scored.predicted.reduce((n, p) => n + (p === c ? 1 : 0), 0);
+      }
+      snapshot.dispose();
+      const accuracy = round(hits / (config.numClasses * count), 3);
+      points.push({ step, seconds: at, promptAccuracy: accuracy });
+      log(`curve: step ${step} (${at} s of training): prompt accuracy ${(100 * accuracy).toFixed(1)}%`);
+    }
+    const reached = points.find((p) => p.promptAccuracy >= CURVE_THRESHOLD);
+    curve = { imagesPerClass: count, points, secondsTo90: reached?.seconds ?? null };
+  }
+
   const generator = await loadGenerator(options.modelDir);
   const classes = definition?.classes ?? Array.from({ length: config.numClasses }, (_, c) => `class ${c}`);
   const dim = real.featureDim;
@@ -138,12 +186,7 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
   const perClassScores: ClassScore[] = [];
   let generatedHits = 0;
   for (let c = 0; c < config.numClasses; c++) {
-    const [images = []] = await generateBatch(generator, [
-      { classIndex: c, seed: seed + c, count: perClass },
-    ]);
-    const pixels = new Uint8Array(perClass * IMAGE_PIXELS);
-    for (const [r, img] of images.entries()) pixels.set(img, r * IMAGE_PIXELS);
-    const scored = await score(tf, classifier, pixels, perClass);
+    const { pixels, scored } = await generateAndScore(tf, generator, classifier, c, seed + c, perClass);
     const hits = scored.predicted.reduce((n, p) => n + (p === c ? 1 : 0), 0);
     generatedHits += hits;
     generatedFeatures.set(scored.features, c * perClass * dim);
@@ -236,6 +279,7 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
       },
       diversity: { pixelRatio: summary(ratios("Pixel")), featureRatio: summary(ratios("Feature")) },
       perClass: perClassScores,
+      ...(curve ? { curve } : {}),
     },
   };
   if (options.writeCard !== false)

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SHAPE_ATTRIBUTES, SHAPES_VOCABULARY } from "@ganvas/shared";
 import type * as tfl from "@tensorflow/tfjs-layers";
@@ -15,7 +15,7 @@ import { loadGenerator } from "../models/load.ts";
 import { generateFromPrompts } from "../models/text-generate.ts";
 import type { CurvePoint, TrainingMetadata } from "../training/checkpoint.ts";
 import { rng } from "../training/random.ts";
-import { SNAPSHOTS } from "../training/text-run.ts";
+import { listSnapshots } from "../training/snapshots.ts";
 import { frechetDistance, gaussianOf, meanPairwiseDistance } from "./linalg.ts";
 import {
   attributeAccuracy,
@@ -316,17 +316,14 @@ async function scoreCurve(
   options: ShapesEvalOptions,
   seed: number,
 ): Promise<NonNullable<ShapesModelCard["evaluation"]["curve"]>> {
-  const dir = join(options.curveStateDir ?? "", SNAPSHOTS);
   const count = options.curvePrompts ?? 300;
   const prompts = evalPrompts(count, seed + 1);
   const seconds = new Map((options.metadata.curve ?? []).map((p) => [p.step, p.seconds]));
   const points: CurveScore[] = [];
-  const names = (await readdir(dir)).filter((n) => /^step-\d+$/.test(n)).sort();
-  for (const name of names) {
-    const step = Number(name.slice(5));
+  for (const { step, dir } of await listSnapshots(options.curveStateDir ?? "")) {
     const at = seconds.get(step);
     if (at === undefined) continue;
-    const generator = await loadGenerator(join(dir, name));
+    const generator = await loadGenerator(dir);
     const { perAttribute } = await promptAccuracy(tf, classifier, generator, prompts, seed + 1);
     generator.dispose();
     const rounded = Object.fromEntries(Object.entries(perAttribute).map(([k, v]) => [k, round(v, 3)]));

@@ -15,6 +15,11 @@ export interface CdcganConfig {
   /** Channels of the discriminator's 14×14 and 7×7 feature maps. */
   discriminatorWidths: readonly [number, number];
   kernelSize: number;
+  /**
+   * Weight of the ACGAN auxiliary loss (0: a plain conditional GAN, as version 1). Above 0 the discriminator
+   * also names the class of each image, and the generator is pushed towards images it names correctly.
+   */
+  auxWeight?: number;
   /** Seeds the weight initialisers, so a run is reproducible. */
   seed?: number;
 }
@@ -110,7 +115,8 @@ export function buildGenerator(cfg: CdcganConfig): tfl.LayersModel {
 
 /**
  * Inputs: image [28, 28, 1] and one-hot class [numClasses]; output: the logit that the pair is real (a logit, not a
- * probability, so the loss can use the numerically stable sigmoid cross-entropy). The label enters as
+ * probability, so the loss can use the numerically stable sigmoid cross-entropy), followed with auxWeight > 0 by
+ * the auxiliary head's class logits [numClasses]. The label enters as
  * an extra learned 28×28 channel, so every filter can condition on it from the first layer.
  */
 export function buildDiscriminator(cfg: CdcganConfig): tfl.LayersModel {
@@ -135,7 +141,14 @@ export function buildDiscriminator(cfg: CdcganConfig): tfl.LayersModel {
   const p = tfl.layers
     .dense({ units: 1, kernelInitializer: init(), name: "real_logit" })
     .apply(x) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: [image, label], outputs: p, name: "discriminator" });
+  if (!(cfg.auxWeight && cfg.auxWeight > 0)) {
+    return tfl.model({ inputs: [image, label], outputs: p, name: "discriminator" });
+  }
+  const classes = tfl.layers
+    .dense({ units: cfg.numClasses, kernelInitializer: init(), name: "class_logits" })
+    .apply(x) as tfl.SymbolicTensor;
+  const out = tfl.layers.concatenate({ name: "judgement" }).apply([p, classes]) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: [image, label], outputs: out, name: "discriminator" });
 }
 
 export const fashionCdcgan: ModelDefinition<CdcganConfig> = {

@@ -6,8 +6,18 @@ import { type TrainOptions, train } from "./run.ts";
 
 const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N] [--batch 64] [--out DIR]
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
-                           [--warmup N]
+                           [--warmup N] [--aux-weight W] [--snapshot-every N]
+  --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN)
+  --snapshot-every  class models: keep a generator snapshot every N steps for \`eval --curve\` (default 300, 0 = none)
 models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned images per step: an epoch is 150 steps)`;
+
+function weight(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100)
+    throw new Error(`--aux-weight must be a number from 0 to 100, got "${value}".\n${USAGE}`);
+  return n;
+}
 
 export function parseTrainArgs(argv: string[]): TrainOptions {
   const { values } = parseArgs({
@@ -25,6 +35,8 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       backend: { type: "string" },
       "no-samples": { type: "boolean", default: false },
       warmup: { type: "string" },
+      "aux-weight": { type: "string" },
+      "snapshot-every": { type: "string" },
     },
     strict: true,
   });
@@ -50,6 +62,9 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     backend: values.backend,
     samples: !values["no-samples"],
     warmupSteps: values.warmup === "0" ? 0 : positiveInt("warmup", values.warmup, USAGE),
+    auxWeight: weight(values["aux-weight"]),
+    snapshotEvery:
+      values["snapshot-every"] === "0" ? 0 : positiveInt("snapshot-every", values["snapshot-every"], USAGE),
   };
 }
 

@@ -2,9 +2,12 @@ import { join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { selectBackend } from "../backend/select.ts";
 import { loadFashionMnist } from "../data/fashion-mnist.ts";
+import type { CdcganConfig } from "../models/cdcgan.ts";
+import { fsHandler } from "../models/fs-handler.ts";
 import { MODELS, type ModelName } from "../models/registry.ts";
 import { isTextModel } from "../models/tcgan.ts";
 import {
+  type CurvePoint,
   loadCheckpoint,
   readMetadata,
   saveCheckpoint,
@@ -14,6 +17,7 @@ import {
 import { createProgress } from "./progress.ts";
 import { rng } from "./random.ts";
 import { SAMPLES_PNG, writeSampleGrid } from "./samples.ts";
+import { SNAPSHOT_EVERY, snapshotDir } from "./snapshots.ts";
 import { createOptimizers, discriminatorStep, type GanState, generatorStep, oneHotLabels } from "./steps.ts";
 
 export interface TrainOptions {
@@ -35,6 +39,10 @@ export interface TrainOptions {
   samples?: boolean;
   /** Text-encoder models: attribute-head warm-up steps before the first adversarial step (default 0). */
   warmupSteps?: number;
+  /** Class models: the ACGAN auxiliary loss weight of a fresh run (default: the model's config; 0 = none). */
+  auxWeight?: number;
+  /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
+  snapshotEvery?: number;
   /** Where progress goes (default stderr); false for none. */
   progress?: NodeJS.WriteStream | false;
 }
@@ -72,13 +80,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const totalSteps = options.steps ?? options.epochs * stepsPerEpoch;
   const totalEpochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const config = { ...def.config, seed: options.seed };
-  const optimizers = createOptimizers(tf);
-
   const previous = options.resume ? await readMetadata(options.outDir) : undefined;
   if (options.resume && previous === undefined) {
     throw new Error(`Nothing to resume in ${options.outDir}: run without --resume to start fresh.`);
   }
+  // A resumed run keeps the head its discriminator was built with.
+  const savedConfig = (previous?.options as { config?: Partial<CdcganConfig> } | undefined)?.config;
+  const config: CdcganConfig = {
+    ...def.config,
+    seed: options.seed,
+    auxWeight: savedConfig?.auxWeight ?? options.auxWeight ?? def.config.auxWeight ?? 0,
+  };
+  const optimizers = createOptimizers(tf);
   const nets = previous
     ? await loadCheckpoint(tf, options.outDir, options.stateDir, optimizers)
     : { generator: def.buildGenerator(config), discriminator: def.buildDiscriminator(config) };
@@ -87,7 +100,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...optimizers,
     latentDim: config.latentDim,
     numClasses: config.numClasses,
+    auxWeight: config.auxWeight,
   };
+  const snapshotEvery = options.snapshotEvery ?? SNAPSHOT_EVERY;
+  const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 
   const started = previous?.started ?? new Date().toISOString();
   const meta = (
@@ -109,6 +125,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     lastLosses: losses,
     backend: { name: backendName, version },
     data: { name: "fashion-mnist", images: data.count },
+    curve,
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
     // The state dir and the progress stream belong to this machine and session, not to the trained model.
     options: { ...options, stateDir: undefined, progress: undefined, config },
@@ -154,6 +171,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (tensors > baseline)
           throw new Error(`Tensor leak: ${tensors - baseline} tensors after step ${step}.`);
         progress.update(step, { epoch: epoch + 1, ...losses });
+        if (snapshotEvery > 0 && step % snapshotEvery === 0) {
+          // Kept for the prompt-accuracy curve (ganvas-worker eval --curve); they stay out of the shipped folder.
+          await state.generator.save(fsHandler(snapshotDir(options.stateDir, step)));
+          const at = (previous?.trainingSeconds ?? 0) + (performance.now() - began) / 1000;
+          curve.push({ step, seconds: Math.round(at) });
+        }
       }
       const seconds = (performance.now() - began) / 1000;
       await saveCheckpoint(tf, state, options.outDir, options.stateDir);

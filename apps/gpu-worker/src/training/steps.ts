@@ -11,13 +11,28 @@ export interface GanState {
   gOptimizer: tfCore.Optimizer;
   latentDim: number;
   numClasses: number;
+  /**
+   * ACGAN: the weight of the generator's auxiliary class loss; 0 or absent when the discriminator has no
+   * class head. D always learns its head at weight 1, on real images only, so it never learns G's mistakes.
+   */
+  auxWeight?: number;
 }
 
 export interface DiscriminatorLosses {
-  /** realLoss + fakeLoss. */
+  /** realLoss + fakeLoss (+ classLoss with an auxiliary head). */
   loss: number;
   realLoss: number;
   fakeLoss: number;
+  /** Cross-entropy of the auxiliary class head on real images; 0 without one. */
+  classLoss: number;
+}
+
+export interface GeneratorLosses {
+  /** adversarial + auxWeight · classLoss. */
+  loss: number;
+  adversarial: number;
+  /** Cross-entropy of D's class head on the fakes against the classes asked for; 0 without a head. */
+  classLoss: number;
 }
 
 /** DCGAN's settings: a lower β1 keeps Adam's momentum from chasing the opponent's last move. */
@@ -35,6 +50,22 @@ function trainableVariables(model: tfl.LayersModel): tfCore.Variable[] {
 function logits(model: tfl.LayersModel, inputs: tfCore.Tensor[]): tfCore.Tensor {
   return model.apply(inputs, { training: true }) as tfCore.Tensor;
 }
+
+const hasClassHead = (state: GanState) => (state.auxWeight ?? 0) > 0;
+
+/** D's output split into the real/fake logit and, with an auxiliary head, the class logits. */
+function judge(tf: Tf, state: GanState, images: tfCore.Tensor, labels: tfCore.Tensor) {
+  const out = logits(state.discriminator, [images, labels]);
+  if (!hasClassHead(state)) return { logit: out, classes: undefined };
+  return { logit: tf.slice(out, [0, 0], [-1, 1]), classes: tf.slice(out, [0, 1], [-1, -1]) };
+}
+
+function classLoss(tf: Tf, classLogits: tfCore.Tensor | undefined, oneHot: tfCore.Tensor): tfCore.Scalar {
+  if (classLogits === undefined) return tf.scalar(0);
+  return tf.losses.softmaxCrossEntropy(oneHot, classLogits) as tfCore.Scalar;
+}
+
+const read = (t: tfCore.Tensor | undefined) => (t ? (t.dataSync()[0] ?? Number.NaN) : Number.NaN);
 
 /** The models take one-hot float labels: [batch] int32 → [batch, numClasses]. */
 export function oneHotLabels(tf: Tf, classes: tfCore.Tensor1D, numClasses: number): tfCore.Tensor2D {
@@ -59,7 +90,7 @@ export function discriminatorStep(
   /** One-hot, [batch, numClasses]. */
   realLabels: tfCore.Tensor2D,
 ): DiscriminatorLosses {
-  const [loss, realLoss, fakeLoss] = tf.tidy(() => {
+  const kept = tf.tidy(() => {
     const batch = realImages.shape[0];
     const { noise, labels } = sampleConditions(tf, state, batch);
     // Generated outside minimize() so the tape does not record the generator's forward pass.
@@ -67,46 +98,58 @@ export function discriminatorStep(
     let parts: tfCore.Scalar[] = [];
     const total = state.dOptimizer.minimize(
       () => {
-        const real = tf.losses.sigmoidCrossEntropy(
-          tf.fill([batch, 1], REAL_LABEL),
-          logits(state.discriminator, [realImages, realLabels]),
-        );
+        const r = judge(tf, state, realImages, realLabels);
+        const real = tf.losses.sigmoidCrossEntropy(tf.fill([batch, 1], REAL_LABEL), r.logit);
         const fake = tf.losses.sigmoidCrossEntropy(
           tf.zeros([batch, 1]),
-          logits(state.discriminator, [fakes, labels]),
+          judge(tf, state, fakes, labels).logit,
         );
-        parts = [tf.keep(real) as tfCore.Scalar, tf.keep(fake) as tfCore.Scalar];
-        return tf.add(real, fake) as tfCore.Scalar;
+        const named = classLoss(tf, r.classes, realLabels);
+        parts = [real, fake, named].map((t) => tf.keep(t) as tfCore.Scalar);
+        return tf.addN([real, fake, named]) as tfCore.Scalar;
       },
       true,
       trainableVariables(state.discriminator),
     );
     return [total ?? tf.scalar(Number.NaN), ...parts];
   });
-  const values = [loss, realLoss, fakeLoss].map((t) => (t ? (t.dataSync()[0] ?? Number.NaN) : Number.NaN));
-  tf.dispose([loss, realLoss, fakeLoss].filter((t) => t !== undefined));
-  const [l = Number.NaN, r = Number.NaN, f = Number.NaN] = values;
-  return { loss: l, realLoss: r, fakeLoss: f };
+  const [loss, realLoss, fakeLoss, named] = kept.map(read);
+  tf.dispose(kept);
+  return {
+    loss: loss ?? Number.NaN,
+    realLoss: realLoss ?? Number.NaN,
+    fakeLoss: fakeLoss ?? Number.NaN,
+    classLoss: named ?? Number.NaN,
+  };
 }
 
-/** Non-saturating loss: G maximises log D(G(z)) rather than minimising log(1 − D(G(z))). */
-export function generatorStep(tf: Tf, state: GanState, batch: number): { loss: number } {
-  const loss = tf.tidy(() => {
+/**
+ * Non-saturating loss: G maximises log D(G(z)) rather than minimising log(1 − D(G(z))); with a class head,
+ * plus auxWeight · the head's cross-entropy on the fakes against the classes they were asked for.
+ */
+export function generatorStep(tf: Tf, state: GanState, batch: number): GeneratorLosses {
+  const kept = tf.tidy(() => {
     const { noise, labels } = sampleConditions(tf, state, batch);
-    const cost = state.gOptimizer.minimize(
+    let parts: tfCore.Scalar[] = [];
+    const total = state.gOptimizer.minimize(
       () => {
         const fakes = logits(state.generator, [noise, labels]);
-        return tf.losses.sigmoidCrossEntropy(
-          tf.ones([batch, 1]),
-          logits(state.discriminator, [fakes, labels]),
-        );
+        const f = judge(tf, state, fakes, labels);
+        const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batch, 1]), f.logit);
+        const named = classLoss(tf, f.classes, labels);
+        parts = [adversarial, named].map((t) => tf.keep(t) as tfCore.Scalar);
+        return tf.add(adversarial, tf.mul(named, state.auxWeight ?? 0)) as tfCore.Scalar;
       },
       true,
       trainableVariables(state.generator),
     );
-    return cost ?? tf.scalar(Number.NaN);
+    return [total ?? tf.scalar(Number.NaN), ...parts];
   });
-  const value = loss.dataSync()[0] ?? Number.NaN;
-  loss.dispose();
-  return { loss: value };
+  const [loss, adversarial, named] = kept.map(read);
+  tf.dispose(kept);
+  return {
+    loss: loss ?? Number.NaN,
+    adversarial: adversarial ?? Number.NaN,
+    classLoss: named ?? Number.NaN,
+  };
 }

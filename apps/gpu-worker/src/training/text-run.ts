@@ -14,6 +14,7 @@ import {
 import { createProgress } from "./progress.ts";
 import type { TrainOptions, TrainResult } from "./run.ts";
 import { SAMPLES_PNG } from "./samples.ts";
+import { snapshotDir } from "./snapshots.ts";
 import { batchSeed, disposeTextBatch, drawTextBatch } from "./text-batch.ts";
 import { writeTextSampleGrid } from "./text-samples.ts";
 
@@ -46,8 +47,6 @@ export const DISCRIMINATOR_AUX_WEIGHT = 2;
 export function createTextOptimizers(tf: Tf) {
   return { dOptimizer: tf.train.adam(4e-4, 0.5), gOptimizer: tf.train.adam(2e-4, 0.5) };
 }
-
-export const SNAPSHOTS = "snapshots";
 
 /**
  * Optional (`--warmup N`): before the first adversarial step, D's attribute head is trained alone on real
@@ -88,11 +87,6 @@ function warmUpAttributeHead(
   }
   optimizer.dispose();
   return last;
-}
-
-/** `${stateDir}/snapshots/step-000300`: zero-padded so a listing sorts by step. */
-export function snapshotDir(stateDir: string, step: number): string {
-  return join(stateDir, SNAPSHOTS, `step-${String(step).padStart(6, "0")}`);
 }
 
 /** The text-to-image trainer of token-encoder models: alternating D/G steps on freshly drawn captioned batches. */
