@@ -5,12 +5,17 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../backend/select.ts";
 import {
   loadCheckpoint,
-  readMetadata,
   saveCheckpoint,
   type TrainingMetadata,
   writeMetadata,
 } from "../training/checkpoint.ts";
-import { createProgress } from "../training/progress.ts";
+import {
+  recordedOptions,
+  resumeFrom,
+  type TrainerOptions,
+  TrainingLoop,
+  type TrainResult,
+} from "../training/loop.ts";
 import { rng } from "../training/random.ts";
 import type { GanState } from "../training/steps.ts";
 import {
@@ -122,13 +127,12 @@ export function adversarialStep(
   });
 }
 
-export interface SrTrainOptions {
+export interface SrTrainOptions extends TrainerOptions {
   model: SrModelName;
   /** Phase 1 (content-only) steps. */
   pretrainSteps: number;
   /** Phase 2 (content + adversarial) steps after phase 1. */
   ganSteps: number;
-  batchSize: number;
   /** HR patch side (default: the model's patchSize). */
   patchSize?: number;
   learningRate: number;
@@ -138,16 +142,7 @@ export interface SrTrainOptions {
   /** Redraw patches flatter than this LR luma std (0–255); 0 keeps all. */
   minPatchStd: number;
   checkpointEvery: number;
-  seed: number;
-  outDir: string;
-  stateDir: string;
-  resume: boolean;
-  /** Use only the first N training photos. */
-  limit?: number;
   dataDir?: string;
-  backend?: string;
-  samples?: boolean;
-  progress?: NodeJS.WriteStream | false;
 }
 
 export interface SrTrainingMetadata extends TrainingMetadata {
@@ -233,9 +228,7 @@ function sideBySide(images: readonly RgbImage[], gap = 4): RgbImage {
  * outDir, discriminator and both optimizers to stateDir), metadata and a sample strip every checkpointEvery
  * steps and at the end. Batches are drawn from rng(seed, step), so a resumed run sees the same data.
  */
-export async function trainSr(
-  options: SrTrainOptions,
-): Promise<{ metadata: SrTrainingMetadata; stepsPerSecond: number }> {
+export async function trainSr(options: SrTrainOptions): Promise<TrainResult<SrTrainingMetadata>> {
   const def = SR_MODELS[options.model];
   const { tf, name: backendName, version } = await selectBackend(options.backend);
   const scale = def.config.scale;
@@ -246,40 +239,33 @@ export async function trainSr(
   const config = { ...def.config, seed: options.seed, patchSize: patch };
   const optimizers = createSrOptimizers(tf, options.learningRate);
 
-  const previous = options.resume
-    ? ((await readMetadata(options.outDir)) as SrTrainingMetadata | undefined)
-    : undefined;
-  if (options.resume && previous === undefined) {
-    throw new Error(`Nothing to resume in ${options.outDir}: run without --resume to start fresh.`);
-  }
+  const previous = await resumeFrom<SrTrainingMetadata>(options);
   const asGan = (s: SrState): GanState => ({ ...s, latentDim: 0, numClasses: 0 });
   const nets = previous
     ? await loadCheckpoint(tf, options.outDir, options.stateDir, optimizers)
     : { generator: def.buildGenerator(config), discriminator: def.buildDiscriminator(config) };
   const state: SrState = { ...nets, ...optimizers };
 
-  const started = previous?.started ?? new Date().toISOString();
-  const every = options.checkpointEvery;
-  const meta = (
-    step: number,
-    losses: SrLosses | null,
-    seconds: number,
-    sample: SrTrainingMetadata["sample"],
-  ): SrTrainingMetadata => ({
-    model: def.name,
-    // An "epoch" here is one checkpoint interval: patches are sampled, there is no pass over a fixed set.
-    epoch: Math.ceil(step / every),
-    totalEpochs: Math.ceil(totalSteps / every),
-    step,
+  const loop = new TrainingLoop({
+    tf,
+    previous,
+    losses: previous?.lastSrLosses ?? null,
+    totals: (losses) => ({ d: losses.d, g: losses.g }),
     totalSteps,
-    stepsPerEpoch: every,
-    completed: step >= totalSteps,
-    started,
-    updated: new Date().toISOString(),
-    trainingSeconds: Math.round((previous?.trainingSeconds ?? 0) + seconds),
-    lastLosses: losses ? { d: losses.d, g: losses.g } : null,
-    lastSrLosses: losses,
-    phase: step > options.pretrainSteps ? 2 : 1,
+    // An "epoch" here is one checkpoint interval: patches are sampled, there is no pass over a fixed set.
+    stepsPerEpoch: options.checkpointEvery,
+    progress: options.progress,
+    header:
+      `${def.name}: ${backendName} backend, ${photos.length} photos, batch ${options.batchSize}×${patch}px, ` +
+      `${options.pretrainSteps} content + ${options.ganSteps} adversarial steps, ${state.generator.countParams()} G params`,
+    advice: "lower --lr or resume from the last checkpoint.",
+  });
+  let sample: SrTrainingMetadata["sample"] = previous?.sample ?? null;
+  const meta = (seconds?: number): SrTrainingMetadata => ({
+    ...loop.metadata(seconds),
+    model: def.name,
+    lastSrLosses: loop.losses,
+    phase: loop.step > options.pretrainSteps ? 2 : 1,
     sample,
     sampleWindow: {
       photo: sampleWindow.photo.name,
@@ -290,82 +276,62 @@ export async function trainSr(
     backend: { name: backendName, version },
     data: { name: "mate-backgrounds/nature", images: photos.length },
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
-    options: { ...options, stateDir: undefined, progress: undefined, config },
+    options: recordedOptions(options, { config }),
   });
-
-  const progress = createProgress(totalSteps, previous?.step ?? 0, options.progress);
-  progress.log(
-    `${def.name}: ${backendName} backend, ${photos.length} photos, batch ${options.batchSize}×${patch}px, ` +
-      `${options.pretrainSteps} content + ${options.ganSteps} adversarial steps, ${state.generator.countParams()} G params`,
-  );
-  const began = performance.now();
-  let step = previous?.step ?? 0;
-  let losses: SrLosses | null = previous?.lastSrLosses ?? null;
-  let sample: SrTrainingMetadata["sample"] = previous?.sample ?? null;
-  let baseline: number | undefined;
-  const checkpoint = async () => {
-    await saveCheckpoint(tf, asGan(state), options.outDir, options.stateDir);
-    await mkdir(options.outDir, { recursive: true });
-    sample = await writeSrSample(
-      tf,
-      state.generator,
-      sampleWindow,
-      scale,
-      options.samples === false ? undefined : join(options.outDir, SR_SAMPLES_PNG),
-    );
-    await writeMetadata(options.outDir, meta(step, losses, (performance.now() - began) / 1000, sample));
-    progress.log(
-      `checkpoint: step ${step}/${totalSteps}, sample PSNR ${sample.psnr.toFixed(2)} dB (bicubic ${sample.bicubicPsnr.toFixed(2)})`,
-    );
-  };
   try {
-    while (step < totalSteps) {
-      const batch = samplePatches(
-        photos,
-        options.batchSize,
-        patch,
-        scale,
-        rng(options.seed * 1000003 + step),
-        true,
-        options.minPatchStd,
-      );
-      const rate = srLearningRate(step, options.pretrainSteps, options.learningRate, options.learningRateMin);
-      setLearningRate(state.gOptimizer, rate);
-      setLearningRate(state.dOptimizer, rate);
-      const lr = tf.tensor4d(batch.lr, [batch.batch, batch.lrSize, batch.lrSize, 3]);
-      const hr = tf.tensor4d(batch.hr, [batch.batch, batch.hrSize, batch.hrSize, 3]);
-      try {
-        losses =
-          step < options.pretrainSteps
+    await loop.run({
+      step: (step) => {
+        const batch = samplePatches(
+          photos,
+          options.batchSize,
+          patch,
+          scale,
+          rng(options.seed * 1000003 + step),
+          true,
+          options.minPatchStd,
+        );
+        const rate = srLearningRate(
+          step,
+          options.pretrainSteps,
+          options.learningRate,
+          options.learningRateMin,
+        );
+        setLearningRate(state.gOptimizer, rate);
+        setLearningRate(state.dOptimizer, rate);
+        // Adam creates its moments on the first step of each optimizer: phase 2 starts a new baseline.
+        if (step === options.pretrainSteps) loop.resetLeakBaseline();
+        const lr = tf.tensor4d(batch.lr, [batch.batch, batch.lrSize, batch.lrSize, 3]);
+        const hr = tf.tensor4d(batch.hr, [batch.batch, batch.hrSize, batch.hrSize, 3]);
+        try {
+          return step < options.pretrainSteps
             ? contentStep(tf, state, lr, hr)
             : adversarialStep(tf, state, lr, hr, options.advWeight);
-      } finally {
-        tf.dispose([lr, hr]);
-      }
-      step++;
-      if (!Number.isFinite(losses.g) || !Number.isFinite(losses.d)) {
-        throw new Error(
-          `Losses became non-finite at step ${step}: lower --lr or resume from the last checkpoint.`,
+        } finally {
+          tf.dispose([lr, hr]);
+        }
+      },
+      checkpoint: async () => {
+        await saveCheckpoint(tf, asGan(state), options.outDir, options.stateDir);
+        await mkdir(options.outDir, { recursive: true });
+        sample = await writeSrSample(
+          tf,
+          state.generator,
+          sampleWindow,
+          scale,
+          options.samples === false ? undefined : join(options.outDir, SR_SAMPLES_PNG),
         );
-      }
-      const tensors = tf.memory().numTensors;
-      // Adam creates its moments on the first step of each optimizer: phase 2 starts a new baseline.
-      if (step === 1 || step === options.pretrainSteps + 1 || baseline === undefined) baseline = tensors;
-      if (tensors > baseline)
-        throw new Error(`Tensor leak: ${tensors - baseline} tensors after step ${step}.`);
-      progress.update(step, { epoch: Math.ceil(step / every), d: losses.d, g: losses.g });
-      if (step % every === 0 || step === totalSteps) await checkpoint();
-    }
+        await writeMetadata(options.outDir, meta());
+        loop.log(
+          `checkpoint: step ${loop.step}/${totalSteps}, sample PSNR ${sample.psnr.toFixed(2)} dB (bicubic ${sample.bicubicPsnr.toFixed(2)})`,
+        );
+      },
+    });
   } finally {
-    progress.stop();
+    loop.stop();
     state.generator.dispose();
     state.discriminator.dispose();
     state.gOptimizer.dispose();
     state.dOptimizer.dispose();
   }
-  const seconds = (performance.now() - began) / 1000;
-  return {
-    metadata: meta(step, losses, seconds, sample),
-    stepsPerSecond: (step - (previous?.step ?? 0)) / seconds,
-  };
+  return loop.result(meta);
 }

@@ -5,13 +5,19 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../backend/select.ts";
 import { fsHandler } from "../models/fs-handler.ts";
 import {
+  epochSamplePath,
   loadCheckpoint,
-  readMetadata,
   saveCheckpoint,
   type TrainingMetadata,
   writeMetadata,
 } from "../training/checkpoint.ts";
-import { createProgress } from "../training/progress.ts";
+import {
+  recordedOptions,
+  resumeFrom,
+  type TrainerOptions,
+  TrainingLoop,
+  type TrainResult,
+} from "../training/loop.ts";
 import { rng } from "../training/random.ts";
 import type { GanState } from "../training/steps.ts";
 import {
@@ -202,10 +208,9 @@ function setLearningRate(optimizer: tfCore.Optimizer, lr: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
-export interface CycleGanTrainOptions {
+export interface CycleGanTrainOptions extends TrainerOptions {
   style: UnpairedStyle;
   steps: number;
-  batchSize: number;
   /** Square training crop side, a multiple of 4. */
   crop: number;
   /** Images are reduced to this shorter side before cropping. */
@@ -217,15 +222,7 @@ export interface CycleGanTrainOptions {
   poolSize: number;
   config: CycleGanConfig;
   checkpointEvery: number;
-  seed: number;
-  outDir: string;
-  stateDir: string;
-  resume: boolean;
-  limit?: number;
   dataRoot?: string;
-  backend?: string;
-  samples?: boolean;
-  progress?: NodeJS.WriteStream | false;
 }
 
 /**
@@ -301,9 +298,7 @@ function samplePhotos(photos: readonly FloatImage[], fallback: readonly FloatIma
  * The CycleGAN training loop. Crops are drawn from rng(seed, step), so a resumed run sees the same data; the
  * history buffers start empty again on resume (they only smooth the discriminators' view).
  */
-export async function trainCycleGan(
-  options: CycleGanTrainOptions,
-): Promise<{ metadata: CycleGanMetadata; stepsPerSecond: number }> {
+export async function trainCycleGan(options: CycleGanTrainOptions): Promise<TrainResult<CycleGanMetadata>> {
   if (options.crop % GENERATOR_MULTIPLE !== 0) {
     throw new Error(`--crop must be a multiple of ${GENERATOR_MULTIPLE}, got ${options.crop}.`);
   }
@@ -319,12 +314,7 @@ export async function trainCycleGan(
     gOptimizer: tf.train.adam(options.learningRate, 0.5, 0.999),
     dOptimizer: tf.train.adam(options.learningRate, 0.5, 0.999),
   };
-  const previous = options.resume
-    ? ((await readMetadata(options.outDir)) as CycleGanMetadata | undefined)
-    : undefined;
-  if (options.resume && previous === undefined) {
-    throw new Error(`Nothing to resume in ${options.outDir}: run without --resume to start fresh.`);
-  }
+  const previous = await resumeFrom<CycleGanMetadata>(options);
   const state: CycleGanState = previous
     ? await loadState(tf, options.outDir, options.stateDir, optimizers)
     : {
@@ -337,23 +327,26 @@ export async function trainCycleGan(
   const pools = { a: new ImagePool(options.poolSize), b: new ImagePool(options.poolSize) };
 
   const total = options.steps;
-  const every = options.checkpointEvery;
-  const started = previous?.started ?? new Date().toISOString();
-  const meta = (step: number, losses: CycleLosses | null, seconds: number): CycleGanMetadata => ({
-    model: `cyclegan/${options.style}`,
-    // An "epoch" is one checkpoint interval: crops are sampled, there is no pass over a fixed set.
-    epoch: Math.ceil(step / every),
-    totalEpochs: Math.ceil(total / every),
-    step,
+  const loop = new TrainingLoop({
+    tf,
+    previous,
+    losses: previous?.lastCycleLosses ?? null,
+    totals: (losses) => ({ d: losses.dA + losses.dB, g: losses.g }),
     totalSteps: total,
-    stepsPerEpoch: every,
-    completed: step >= total,
-    started,
-    updated: new Date().toISOString(),
-    trainingSeconds: Math.round((previous?.trainingSeconds ?? 0) + seconds),
-    lastLosses: losses ? { d: losses.dA + losses.dB, g: losses.g } : null,
-    lastCycleLosses: losses,
-    learningRate: learningRateAt(options.learningRate, step, total, options.decayFrom),
+    // An "epoch" is one checkpoint interval: crops are sampled, there is no pass over a fixed set.
+    stepsPerEpoch: options.checkpointEvery,
+    progress: options.progress,
+    header:
+      `cyclegan ${options.style}: ${backendName} backend, ${data.trainPhotos.length} photos ↔ ` +
+      `${data.trainStyle.length} style images, batch ${options.batchSize}×${options.crop}px, ${total} steps, ` +
+      `${state.gAB.countParams()} params per generator, ${state.dB.countParams()} per discriminator`,
+    advice: "lower --lr or resume from the last checkpoint.",
+  });
+  const meta = (seconds?: number): CycleGanMetadata => ({
+    ...loop.metadata(seconds),
+    model: `cyclegan/${options.style}`,
+    lastCycleLosses: loop.losses,
+    learningRate: learningRateAt(options.learningRate, loop.step, total, options.decayFrom),
     style: options.style,
     multiple: GENERATOR_MULTIPLE,
     minSide: GENERATOR_MIN_SIDE,
@@ -368,88 +361,56 @@ export async function trainCycleGan(
       generator: state.gAB.countParams(),
       discriminator: state.dB.countParams(),
     },
-    options: {
-      ...options,
-      stateDir: undefined,
+    options: recordedOptions(options, {
       dataRoot: undefined,
-      progress: undefined,
       config,
       trainPhotos: data.trainPhotos.map((i) => i.name),
       trainStyle: data.trainStyle.map((i) => i.name),
       heldOutPhotos: data.heldOutPhotos.map((i) => i.name),
-    },
+    }),
   });
-
-  const progress = createProgress(total, previous?.step ?? 0, options.progress);
-  progress.log(
-    `cyclegan ${options.style}: ${backendName} backend, ${data.trainPhotos.length} photos ↔ ` +
-      `${data.trainStyle.length} style images, batch ${options.batchSize}×${options.crop}px, ${total} steps, ` +
-      `${state.gAB.countParams()} params per generator, ${state.dB.countParams()} per discriminator`,
-  );
-  const began = performance.now();
-  let step = previous?.step ?? 0;
-  let losses: CycleLosses | null = previous?.lastCycleLosses ?? null;
-  let baseline: number | undefined;
-  const checkpoint = async () => {
-    await saveState(tf, state, options.outDir, options.stateDir);
-    await mkdir(options.outDir, { recursive: true });
-    if (options.samples !== false) {
-      await writeCycleSamples(tf, state.gAB, state.gBA, samples, join(options.outDir, CYCLEGAN_SAMPLES_PNG));
-      // One grid per epoch kept in the state folder, so a run's progress can be looked back on.
-      const epochs = join(options.stateDir, "samples");
-      await mkdir(epochs, { recursive: true });
-      await writeCycleSamples(
-        tf,
-        state.gAB,
-        state.gBA,
-        samples,
-        join(epochs, `epoch-${Math.ceil(step / every)}.png`),
-      );
-    }
-    await writeMetadata(options.outDir, meta(step, losses, (performance.now() - began) / 1000));
-    const l = losses;
-    progress.log(
-      `checkpoint: step ${step}/${total}` +
-        (l
-          ? `, D_A ${l.dA.toFixed(3)} D_B ${l.dB.toFixed(3)} adv ${l.adversarial.toFixed(3)} ` +
-            `cycle ${l.cycle.toFixed(3)} identity ${l.identity.toFixed(3)}`
-          : ""),
-    );
-  };
   try {
-    while (step < total) {
-      const next = rng(options.seed * 1000003 + step);
-      const lr = learningRateAt(options.learningRate, step, total, options.decayFrom);
-      setLearningRate(state.gOptimizer, lr);
-      setLearningRate(state.dOptimizer, lr);
-      const shape: [number, number, number, number] = [options.batchSize, options.crop, options.crop, 3];
-      const realA = tf.tensor4d(sampleCrops(data.trainPhotos, options.batchSize, options.crop, next), shape);
-      const realB = tf.tensor4d(sampleCrops(data.trainStyle, options.batchSize, options.crop, next), shape);
-      try {
-        losses = cycleGanStep(tf, state, realA, realB, pools, options.weights, next);
-      } finally {
-        tf.dispose([realA, realB]);
-      }
-      step++;
-      if (![losses.g, losses.dA, losses.dB].every(Number.isFinite)) {
-        throw new Error(
-          `Losses became non-finite at step ${step}: lower --lr or resume from the last checkpoint.`,
+    await loop.run({
+      step: (step) => {
+        const next = rng(options.seed * 1000003 + step);
+        const lr = learningRateAt(options.learningRate, step, total, options.decayFrom);
+        setLearningRate(state.gOptimizer, lr);
+        setLearningRate(state.dOptimizer, lr);
+        const shape: [number, number, number, number] = [options.batchSize, options.crop, options.crop, 3];
+        const crops = (from: readonly FloatImage[]) =>
+          tf.tensor4d(sampleCrops(from, options.batchSize, options.crop, next), shape);
+        const realA = crops(data.trainPhotos);
+        const realB = crops(data.trainStyle);
+        try {
+          return cycleGanStep(tf, state, realA, realB, pools, options.weights, next);
+        } finally {
+          tf.dispose([realA, realB]);
+        }
+      },
+      checkpoint: async () => {
+        await saveState(tf, state, options.outDir, options.stateDir);
+        await mkdir(options.outDir, { recursive: true });
+        if (options.samples !== false) {
+          const write = (path: string) => writeCycleSamples(tf, state.gAB, state.gBA, samples, path);
+          await write(join(options.outDir, CYCLEGAN_SAMPLES_PNG));
+          await write(await epochSamplePath(options.stateDir, loop.epoch));
+        }
+        await writeMetadata(options.outDir, meta());
+        const l = loop.losses;
+        loop.log(
+          `checkpoint: step ${loop.step}/${total}` +
+            (l
+              ? `, D_A ${l.dA.toFixed(3)} D_B ${l.dB.toFixed(3)} adv ${l.adversarial.toFixed(3)} ` +
+                `cycle ${l.cycle.toFixed(3)} identity ${l.identity.toFixed(3)}`
+              : ""),
         );
-      }
-      const tensors = tf.memory().numTensors;
-      // Adam creates its moments on its first update: the baseline is taken after the first step.
-      if (baseline === undefined) baseline = tensors;
-      if (tensors > baseline)
-        throw new Error(`Tensor leak: ${tensors - baseline} tensors after step ${step}.`);
-      progress.update(step, { epoch: Math.ceil(step / every), d: losses.dA + losses.dB, g: losses.g });
-      if (step % every === 0 || step === total) await checkpoint();
-    }
+      },
+    });
   } finally {
-    progress.stop();
+    loop.stop();
     for (const m of [state.gAB, state.gBA, state.dA, state.dB]) m.dispose();
     state.gOptimizer.dispose();
     state.dOptimizer.dispose();
   }
-  const seconds = (performance.now() - began) / 1000;
-  return { metadata: meta(step, losses, seconds), stepsPerSecond: (step - (previous?.step ?? 0)) / seconds };
+  return loop.result(meta);
 }

@@ -1,15 +1,21 @@
-import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { selectBackend } from "../backend/select.ts";
 import {
+  epochSamplePath,
   loadCheckpoint,
   readMetadata,
   saveCheckpoint,
   type TrainingMetadata,
   writeMetadata,
 } from "../training/checkpoint.ts";
-import { createProgress } from "../training/progress.ts";
+import {
+  recordedOptions,
+  resumeFrom,
+  type TrainerOptions,
+  TrainingLoop,
+  type TrainResult,
+} from "../training/loop.ts";
 import { rng } from "../training/random.ts";
 import { type EmojiPair, loadEmojiPairs } from "./emoji-data.ts";
 import {
@@ -34,10 +40,9 @@ type Tf = typeof tfCore;
 export const PAIRED_STYLES = ["noto-emoji"] as const;
 export type PairedStyle = (typeof PAIRED_STYLES)[number];
 
-export interface Pix2PixTrainOptions {
+export interface Pix2PixTrainOptions extends TrainerOptions {
   style: PairedStyle;
   epochs: number;
-  batchSize: number;
   learningRate: number;
   /** Fraction of the steps after which the learning rate decays linearly to zero. */
   decayFrom: number;
@@ -46,17 +51,9 @@ export interface Pix2PixTrainOptions {
   /** Share of training inputs given with their alpha dropped instead of flattened on white. */
   strippedShare: number;
   config: Pix2PixConfig;
-  seed: number;
-  outDir: string;
-  stateDir: string;
-  resume: boolean;
-  limit?: number;
   dataDir?: string;
-  backend?: string;
-  samples?: boolean;
   /** Write the version's model card (held-out scores, timing) once training is complete. */
   card?: boolean;
-  progress?: NodeJS.WriteStream | false;
 }
 
 /**
@@ -142,9 +139,7 @@ function setLearningRate(optimizer: tfCore.Optimizer, lr: number): void {
 }
 
 /** The pix2pix loop: one checkpoint, sample grid and held-out score per epoch; the model card at the end. */
-export async function trainPix2Pix(
-  options: Pix2PixTrainOptions,
-): Promise<{ metadata: Pix2PixMetadata; stepsPerSecond: number }> {
+export async function trainPix2Pix(options: Pix2PixTrainOptions): Promise<TrainResult<Pix2PixMetadata>> {
   const { tf, name: backendName, version } = await selectBackend(options.backend);
   const data = await loadEmojiPairs({ cacheDir: options.dataDir, limit: options.limit });
   if (data.train.length < options.batchSize) throw new Error(`Only ${data.train.length} training pairs.`);
@@ -155,12 +150,7 @@ export async function trainPix2Pix(
     gOptimizer: tf.train.adam(options.learningRate, 0.5, 0.999),
     dOptimizer: tf.train.adam(options.learningRate, 0.5, 0.999),
   };
-  const previous = options.resume
-    ? ((await readMetadata(options.outDir)) as Pix2PixMetadata | undefined)
-    : undefined;
-  if (options.resume && previous === undefined) {
-    throw new Error(`Nothing to resume in ${options.outDir}: run without --resume to start fresh.`);
-  }
+  const previous = await resumeFrom<Pix2PixMetadata>(options);
   const state: Pix2PixState = previous
     ? { ...(await loadCheckpoint(tf, options.outDir, options.stateDir, optimizers)), ...optimizers }
     : {
@@ -171,122 +161,91 @@ export async function trainPix2Pix(
 
   const perEpoch = Math.floor(data.train.length / options.batchSize);
   const total = perEpoch * options.epochs;
-  const started = previous?.started ?? new Date().toISOString();
-  const meta = (step: number, losses: Pix2PixLosses | null, heldOut: PairedScores | null, seconds: number) =>
-    ({
-      model: `pix2pix/${options.style}`,
-      epoch: Math.ceil(step / perEpoch),
-      totalEpochs: options.epochs,
-      step,
-      totalSteps: total,
-      stepsPerEpoch: perEpoch,
-      completed: step >= total,
-      started,
-      updated: new Date().toISOString(),
-      trainingSeconds: Math.round((previous?.trainingSeconds ?? 0) + seconds),
-      lastLosses: losses ? { d: losses.d, g: losses.g } : null,
-      lastPix2PixLosses: losses,
-      heldOut,
-      learningRate: pix2pixLearningRate(options.learningRate, step, total, options.decayFrom),
-      style: options.style,
-      multiple,
-      valueRange: [-1, 1],
-      direction: "twemoji→noto",
-      backend: { name: backendName, version },
-      data: { name: "Twemoji → Noto Color Emoji (64×64, paired by code point)", images: data.train.length },
-      params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
-      options: {
-        ...options,
-        stateDir: undefined,
-        dataDir: undefined,
-        progress: undefined,
-        config,
-        heldOutPairs: data.heldOut.length,
-        heldOutRule: "sha256(code points)[0] < 26",
-      },
-    }) satisfies Pix2PixMetadata;
-
-  const progress = createProgress(total, previous?.step ?? 0, options.progress);
-  progress.log(
-    `pix2pix ${options.style}: ${backendName} backend, ${data.train.length} pairs (${data.heldOut.length} held out), ` +
+  const loop = new TrainingLoop({
+    tf,
+    previous,
+    losses: previous?.lastPix2PixLosses ?? null,
+    totals: (losses) => ({ d: losses.d, g: losses.g }),
+    totalSteps: total,
+    stepsPerEpoch: perEpoch,
+    progress: options.progress,
+    header:
+      `pix2pix ${options.style}: ${backendName} backend, ${data.train.length} pairs (${data.heldOut.length} held out), ` +
       `batch ${options.batchSize}, ${perEpoch} steps/epoch, ${total} steps, ` +
       `${state.generator.countParams()} generator params, ${state.discriminator.countParams()} discriminator params`,
-  );
-  const began = performance.now();
-  let step = previous?.step ?? 0;
-  let losses: Pix2PixLosses | null = previous?.lastPix2PixLosses ?? null;
+    advice: "lower --lr or resume from the last checkpoint.",
+  });
   let heldOut: PairedScores | null = previous?.heldOut ?? null;
-  let baseline: number | undefined;
-  const checkpoint = async () => {
-    await saveCheckpoint(tf, state, options.outDir, options.stateDir);
-    heldOut = await scorePairs(tf, state.generator, data.heldOut);
-    if (options.samples !== false) {
-      await writePairSamples(tf, state.generator, samples, join(options.outDir, "samples.png"));
-      const epochs = join(options.stateDir, "samples");
-      await mkdir(epochs, { recursive: true });
-      await writePairSamples(
-        tf,
-        state.generator,
-        samples,
-        join(epochs, `epoch-${Math.ceil(step / perEpoch)}.png`),
-      );
-    }
-    await writeMetadata(options.outDir, meta(step, losses, heldOut, (performance.now() - began) / 1000));
-    progress.log(
-      `checkpoint: step ${step}/${total}` +
-        (losses
-          ? `, D ${losses.d.toFixed(3)} adv ${losses.adversarial.toFixed(3)} L1 ${losses.l1.toFixed(4)}`
-          : "") +
-        `, held-out L1 ${heldOut.l1.toFixed(4)} PSNR ${heldOut.psnr.toFixed(2)} dB ` +
-        `(input as is: ${heldOut.identityL1.toFixed(4)}, ${heldOut.identityPsnr.toFixed(2)} dB)`,
-    );
-  };
+  const meta = (seconds?: number): Pix2PixMetadata => ({
+    ...loop.metadata(seconds),
+    model: `pix2pix/${options.style}`,
+    lastPix2PixLosses: loop.losses,
+    heldOut,
+    learningRate: pix2pixLearningRate(options.learningRate, loop.step, total, options.decayFrom),
+    style: options.style,
+    multiple,
+    valueRange: [-1, 1],
+    direction: "twemoji→noto",
+    backend: { name: backendName, version },
+    data: { name: "Twemoji → Noto Color Emoji (64×64, paired by code point)", images: data.train.length },
+    params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
+    options: recordedOptions(options, {
+      dataDir: undefined,
+      config,
+      heldOutPairs: data.heldOut.length,
+      heldOutRule: "sha256(code points)[0] < 26",
+    }),
+  });
   try {
-    while (step < total) {
-      const lr = pix2pixLearningRate(options.learningRate, step, total, options.decayFrom);
-      setLearningRate(state.gOptimizer, lr);
-      setLearningRate(state.dOptimizer, lr);
-      const { source, target, shape } = batchAt(
-        data.train,
-        step,
-        options.batchSize,
-        options.seed,
-        options.strippedShare,
-      );
-      const s = tf.tensor4d(source, shape);
-      const t = tf.tensor4d(target, shape);
-      try {
-        losses = pix2pixStep(tf, state, s, t, options.lambda);
-      } finally {
-        tf.dispose([s, t]);
-      }
-      step++;
-      if (![losses.g, losses.d].every(Number.isFinite)) {
-        throw new Error(
-          `Losses became non-finite at step ${step}: lower --lr or resume from the last checkpoint.`,
+    await loop.run({
+      step: (step) => {
+        const lr = pix2pixLearningRate(options.learningRate, step, total, options.decayFrom);
+        setLearningRate(state.gOptimizer, lr);
+        setLearningRate(state.dOptimizer, lr);
+        const { source, target, shape } = batchAt(
+          data.train,
+          step,
+          options.batchSize,
+          options.seed,
+          options.strippedShare,
         );
-      }
-      const tensors = tf.memory().numTensors;
-      // Adam creates its moments on its first update: the baseline is taken after the first step.
-      if (baseline === undefined) baseline = tensors;
-      if (tensors > baseline)
-        throw new Error(`Tensor leak: ${tensors - baseline} tensors after step ${step}.`);
-      progress.update(step, { epoch: Math.ceil(step / perEpoch), d: losses.d, g: losses.g });
-      if (step % perEpoch === 0 || step === total) await checkpoint();
-    }
-    if (options.card !== false) await writeCard(tf, state, options, data.heldOut, heldOut, progress.log);
+        const s = tf.tensor4d(source, shape);
+        const t = tf.tensor4d(target, shape);
+        try {
+          return pix2pixStep(tf, state, s, t, options.lambda);
+        } finally {
+          tf.dispose([s, t]);
+        }
+      },
+      checkpoint: async () => {
+        await saveCheckpoint(tf, state, options.outDir, options.stateDir);
+        heldOut = await scorePairs(tf, state.generator, data.heldOut);
+        if (options.samples !== false) {
+          const write = (path: string) => writePairSamples(tf, state.generator, samples, path);
+          await write(join(options.outDir, "samples.png"));
+          await write(await epochSamplePath(options.stateDir, loop.epoch));
+        }
+        await writeMetadata(options.outDir, meta());
+        const losses = loop.losses;
+        loop.log(
+          `checkpoint: step ${loop.step}/${total}` +
+            (losses
+              ? `, D ${losses.d.toFixed(3)} adv ${losses.adversarial.toFixed(3)} L1 ${losses.l1.toFixed(4)}`
+              : "") +
+            `, held-out L1 ${heldOut.l1.toFixed(4)} PSNR ${heldOut.psnr.toFixed(2)} dB ` +
+            `(input as is: ${heldOut.identityL1.toFixed(4)}, ${heldOut.identityPsnr.toFixed(2)} dB)`,
+        );
+      },
+    });
+    if (options.card !== false) await writeCard(tf, state, options, data.heldOut, heldOut, loop.log);
   } finally {
-    progress.stop();
+    loop.stop();
     state.generator.dispose();
     state.discriminator.dispose();
     state.gOptimizer.dispose();
     state.dOptimizer.dispose();
   }
-  const seconds = (performance.now() - began) / 1000;
-  return {
-    metadata: meta(step, losses, heldOut, seconds),
-    stepsPerSecond: (step - (previous?.step ?? 0)) / seconds,
-  };
+  return loop.result(meta);
 }
 
 /** The version-level card and sample grid: the style folder's parent is the version (`pix2pix/1/`). */

@@ -55,6 +55,13 @@ export async function writeMetadata(dir: string, meta: TrainingMetadata): Promis
   await writeJson(join(dir, METADATA_JSON), meta);
 }
 
+/** A sample grid per epoch, kept in the state folder so a run's progress can be looked back on. */
+export async function epochSamplePath(stateDir: string, epoch: number): Promise<string> {
+  const dir = join(stateDir, "samples");
+  await mkdir(dir, { recursive: true });
+  return join(dir, `epoch-${epoch}.png`);
+}
+
 /**
  * Adam's moments are positional (matched to variables by order), so they are stored in the order getWeights()
  * returns them and restored in the same order.

@@ -9,47 +9,28 @@ import { isTextModel } from "../models/tcgan.ts";
 import {
   type CurvePoint,
   loadCheckpoint,
-  readMetadata,
   saveCheckpoint,
   type TrainingMetadata,
   writeMetadata,
 } from "./checkpoint.ts";
-import { createProgress } from "./progress.ts";
+import { recordedOptions, resumeFrom, type TrainerOptions, TrainingLoop, type TrainResult } from "./loop.ts";
 import { rng } from "./random.ts";
 import { SAMPLES_PNG, writeSampleGrid } from "./samples.ts";
 import { SNAPSHOT_EVERY, snapshotDir } from "./snapshots.ts";
 import { createOptimizers, discriminatorStep, type GanState, generatorStep, oneHotLabels } from "./steps.ts";
 
-export interface TrainOptions {
+export interface TrainOptions extends TrainerOptions {
   model: ModelName;
   /** Passes over the data; ignored when `steps` is set. */
   epochs: number;
   /** Total steps (one D and one G update each), overriding `epochs`. */
   steps?: number;
-  batchSize: number;
-  seed: number;
-  outDir: string;
-  /** Discriminator and optimizer state, needed only to resume; not shipped. */
-  stateDir: string;
-  resume: boolean;
-  /** Use only the first N training images (quick runs, tests). */
-  limit?: number;
-  backend?: string;
-  /** Per-epoch sample grid; off saves a few seconds in tests. */
-  samples?: boolean;
   /** Text-encoder models: attribute-head warm-up steps before the first adversarial step (default 0). */
   warmupSteps?: number;
   /** Class models: the ACGAN auxiliary loss weight of a fresh run (default: the model's config; 0 = none). */
   auxWeight?: number;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
   snapshotEvery?: number;
-  /** Where progress goes (default stderr); false for none. */
-  progress?: NodeJS.WriteStream | false;
-}
-
-export interface TrainResult {
-  metadata: TrainingMetadata;
-  stepsPerSecond: number;
 }
 
 export function epochOrder(count: number, seed: number, epoch: number): Int32Array {
@@ -79,11 +60,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   }
   const totalSteps = options.steps ?? options.epochs * stepsPerEpoch;
-  const totalEpochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const previous = options.resume ? await readMetadata(options.outDir) : undefined;
-  if (options.resume && previous === undefined) {
-    throw new Error(`Nothing to resume in ${options.outDir}: run without --resume to start fresh.`);
-  }
+  const previous = await resumeFrom(options);
   // A resumed run keeps the head its discriminator was built with.
   const savedConfig = (previous?.options as { config?: Partial<CdcganConfig> } | undefined)?.config;
   const config: CdcganConfig = {
@@ -105,45 +82,36 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const snapshotEvery = options.snapshotEvery ?? SNAPSHOT_EVERY;
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 
-  const started = previous?.started ?? new Date().toISOString();
-  const meta = (
-    step: number,
-    losses: { d: number; g: number } | null,
-    seconds: number,
-  ): TrainingMetadata => ({
-    model: def.name,
-    // The epoch this step falls in, so a run that stops mid-epoch reports the epoch it reached.
-    epoch: Math.ceil(step / stepsPerEpoch),
-    totalEpochs,
-    step,
+  const loop = new TrainingLoop({
+    tf,
+    previous,
+    losses: previous?.lastLosses ?? null,
+    totals: (losses) => losses,
     totalSteps,
     stepsPerEpoch,
-    completed: step >= totalSteps,
-    started,
-    updated: new Date().toISOString(),
-    trainingSeconds: Math.round((previous?.trainingSeconds ?? 0) + seconds),
-    lastLosses: losses,
+    progress: options.progress,
+    header: `${def.name}: ${backendName} backend, ${data.count} images, batch ${options.batchSize}, ${totalSteps} steps`,
+    advice: "lower the learning rate or resume earlier.",
+  });
+  const meta = (seconds?: number): TrainingMetadata => ({
+    ...loop.metadata(seconds),
+    model: def.name,
     backend: { name: backendName, version },
     data: { name: "fashion-mnist", images: data.count },
     curve,
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
-    // The state dir and the progress stream belong to this machine and session, not to the trained model.
-    options: { ...options, stateDir: undefined, progress: undefined, config },
+    options: recordedOptions(options, { config }),
   });
-
-  const progress = createProgress(totalSteps, previous?.step ?? 0, options.progress);
-  progress.log(
-    `${def.name}: ${backendName} backend, ${data.count} images, batch ${options.batchSize}, ${totalSteps} steps`,
-  );
-  const began = performance.now();
-  let step = previous?.step ?? 0;
-  let losses: { d: number; g: number } | null = previous?.lastLosses ?? null;
-  let baseline: number | undefined;
+  // One shuffle per epoch, drawn when the epoch's first step needs it.
+  let shuffled: { epoch: number; order: Int32Array } | undefined;
   try {
-    while (step < totalSteps) {
-      const epoch = Math.floor(step / stepsPerEpoch);
-      const order = epochOrder(data.count, options.seed, epoch);
-      for (let i = step % stepsPerEpoch; i < stepsPerEpoch && step < totalSteps; i++) {
+    await loop.run({
+      step: (step) => {
+        const epoch = Math.floor(step / stepsPerEpoch);
+        if (shuffled?.epoch !== epoch)
+          shuffled = { epoch, order: epochOrder(data.count, options.seed, epoch) };
+        const { order } = shuffled;
+        const i = step % stepsPerEpoch;
         const [images, labels] = tf.tidy(() => {
           const idx = tf.tensor1d(
             order.subarray(i * options.batchSize, (i + 1) * options.batchSize),
@@ -158,45 +126,33 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const d = discriminatorStep(tf, state, images, labels);
         const g = generatorStep(tf, state, options.batchSize);
         tf.dispose([images, labels]);
-        step++;
-        losses = { d: d.loss, g: g.loss };
-        if (!Number.isFinite(d.loss) || !Number.isFinite(g.loss)) {
-          throw new Error(
-            `Losses became non-finite at step ${step}: lower the learning rate or resume earlier.`,
-          );
-        }
-        // Adam creates its moment variables on the first step; from then on the count must stay flat.
-        const tensors = tf.memory().numTensors;
-        baseline ??= tensors;
-        if (tensors > baseline)
-          throw new Error(`Tensor leak: ${tensors - baseline} tensors after step ${step}.`);
-        progress.update(step, { epoch: epoch + 1, ...losses });
+        return { d: d.loss, g: g.loss };
+      },
+      afterStep: async (step) => {
         if (snapshotEvery > 0 && step % snapshotEvery === 0) {
           // Kept for the prompt-accuracy curve (ganvas-worker eval --curve); they stay out of the shipped folder.
           await state.generator.save(fsHandler(snapshotDir(options.stateDir, step)));
-          const at = (previous?.trainingSeconds ?? 0) + (performance.now() - began) / 1000;
-          curve.push({ step, seconds: Math.round(at) });
+          curve.push({ step, seconds: loop.trainingSeconds() });
         }
-      }
-      const seconds = (performance.now() - began) / 1000;
-      await saveCheckpoint(tf, state, options.outDir, options.stateDir);
-      if (options.samples !== false) {
-        await writeSampleGrid(state.generator, state.numClasses, join(options.outDir, SAMPLES_PNG));
-      }
-      await writeMetadata(options.outDir, meta(step, losses, seconds));
-      progress.log(`checkpoint: epoch ${Math.ceil(step / stepsPerEpoch)}/${totalEpochs}, step ${step}`);
-    }
+      },
+      checkpoint: async () => {
+        const seconds = loop.seconds();
+        await saveCheckpoint(tf, state, options.outDir, options.stateDir);
+        if (options.samples !== false) {
+          await writeSampleGrid(state.generator, state.numClasses, join(options.outDir, SAMPLES_PNG));
+        }
+        const metadata = meta(seconds);
+        await writeMetadata(options.outDir, metadata);
+        loop.log(`checkpoint: epoch ${metadata.epoch}/${metadata.totalEpochs}, step ${loop.step}`);
+      },
+    });
   } finally {
-    progress.stop();
+    loop.stop();
     tf.dispose([data.images, data.labels]);
     state.generator.dispose();
     state.discriminator.dispose();
     state.dOptimizer.dispose();
     state.gOptimizer.dispose();
   }
-  const seconds = (performance.now() - began) / 1000;
-  return {
-    metadata: meta(step, losses, seconds),
-    stepsPerSecond: (step - (previous?.step ?? 0)) / seconds,
-  };
+  return loop.result(meta);
 }

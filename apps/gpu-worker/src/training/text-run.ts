@@ -6,13 +6,12 @@ import type { TextModelDefinition } from "../models/tcgan.ts";
 import {
   type CurvePoint,
   loadCheckpoint,
-  readMetadata,
   saveCheckpoint,
   type TrainingMetadata,
   writeMetadata,
 } from "./checkpoint.ts";
-import { createProgress } from "./progress.ts";
-import type { TrainOptions, TrainResult } from "./run.ts";
+import { recordedOptions, resumeFrom, TrainingLoop, type TrainResult } from "./loop.ts";
+import type { TrainOptions } from "./run.ts";
 import { SAMPLES_PNG } from "./samples.ts";
 import { snapshotDir } from "./snapshots.ts";
 import { batchSeed, disposeTextBatch, drawTextBatch } from "./text-batch.ts";
@@ -92,16 +91,11 @@ function warmUpAttributeHead(
 /** The text-to-image trainer of token-encoder models: alternating D/G steps on freshly drawn captioned batches. */
 export async function trainTextGan(options: TrainOptions, def: TextModelDefinition): Promise<TrainResult> {
   const { tf, name: backendName, version } = await selectBackend(options.backend);
-  const stepsPerEpoch = TEXT_EPOCH_STEPS;
-  const totalSteps = options.steps ?? options.epochs * stepsPerEpoch;
-  const totalEpochs = Math.ceil(totalSteps / stepsPerEpoch);
+  const totalSteps = options.steps ?? options.epochs * TEXT_EPOCH_STEPS;
   const config = { ...def.config, seed: options.seed };
   const optimizers = createTextOptimizers(tf);
 
-  const previous = options.resume ? await readMetadata(options.outDir) : undefined;
-  if (options.resume && previous === undefined) {
-    throw new Error(`Nothing to resume in ${options.outDir}: run without --resume to start fresh.`);
-  }
+  const previous = await resumeFrom(options);
   const nets = previous
     ? await loadCheckpoint(tf, options.outDir, options.stateDir, optimizers)
     : { generator: def.buildGenerator(config), discriminator: def.buildDiscriminator(config) };
@@ -115,103 +109,67 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
   };
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 
-  const started = previous?.started ?? new Date().toISOString();
-  const meta = (
-    step: number,
-    losses: { d: number; g: number } | null,
-    seconds: number,
-  ): TrainingMetadata => ({
-    model: def.name,
-    epoch: Math.ceil(step / stepsPerEpoch),
-    totalEpochs,
-    step,
+  const loop = new TrainingLoop({
+    tf,
+    previous,
+    losses: previous?.lastLosses ?? null,
+    totals: (losses) => losses,
     totalSteps,
-    stepsPerEpoch,
-    completed: step >= totalSteps,
-    started,
-    updated: new Date().toISOString(),
-    trainingSeconds: Math.round((previous?.trainingSeconds ?? 0) + seconds),
-    lastLosses: losses,
+    stepsPerEpoch: TEXT_EPOCH_STEPS,
+    progress: options.progress,
+    header: `${def.name}: ${backendName} backend, procedural captioned shapes drawn per step, batch ${options.batchSize}, ${totalSteps} steps`,
+    advice: "lower the learning rate or resume earlier.",
+  });
+  const meta = (seconds?: number): TrainingMetadata => ({
+    ...loop.metadata(seconds),
+    model: def.name,
     backend: { name: backendName, version },
     // Drawn on the fly: every step sees new images, so the count is what the run has seen.
-    data: { name: "procedural-shapes", images: step * options.batchSize * 2 },
+    data: { name: "procedural-shapes", images: loop.step * options.batchSize * 2 },
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
-    options: { ...options, stateDir: undefined, progress: undefined, limit: undefined, config },
+    options: recordedOptions(options, { limit: undefined, config }),
     curve,
   });
-
-  const progress = createProgress(totalSteps, previous?.step ?? 0, options.progress);
-  progress.log(
-    `${def.name}: ${backendName} backend, procedural captioned shapes drawn per step, batch ${options.batchSize}, ${totalSteps} steps`,
-  );
-  const began = performance.now();
-  let step = previous?.step ?? 0;
-  let losses: { d: number; g: number } | null = previous?.lastLosses ?? null;
-  let baseline: number | undefined;
-  const draw = (role: 0 | 1) =>
-    drawTextBatch(
-      tf,
-      def.vocabulary,
-      config.attributeSizes,
-      options.batchSize,
-      batchSeed(options.seed, step, role),
-    );
+  const draw = (seed: number) =>
+    drawTextBatch(tf, def.vocabulary, config.attributeSizes, options.batchSize, seed);
   try {
     const warmup = options.warmupSteps ?? WARMUP_STEPS;
     if (previous === undefined && warmup > 0) {
-      const warm = warmUpAttributeHead(tf, state, warmup, (k) =>
-        drawTextBatch(
-          tf,
-          def.vocabulary,
-          config.attributeSizes,
-          options.batchSize,
-          batchSeed(options.seed, -1 - k, 0),
-        ),
-      );
-      progress.log(`warm-up: ${warmup} attribute-head steps on real images, loss ${warm.toFixed(3)}`);
+      const warm = warmUpAttributeHead(tf, state, warmup, (k) => draw(batchSeed(options.seed, -1 - k, 0)));
+      loop.log(`warm-up: ${warmup} attribute-head steps on real images, loss ${warm.toFixed(3)}`);
     }
-    while (step < totalSteps) {
-      const epochEnd = Math.min(totalSteps, (Math.floor(step / stepsPerEpoch) + 1) * stepsPerEpoch);
-      while (step < epochEnd) {
-        const real = draw(0);
-        const wanted = draw(1);
+    await loop.run({
+      step: (step) => {
+        const real = draw(batchSeed(options.seed, step, 0));
+        const wanted = draw(batchSeed(options.seed, step, 1));
         const d = textDiscriminatorStep(tf, state, real);
         const g = textGeneratorStep(tf, state, wanted);
         disposeTextBatch(tf, real);
         disposeTextBatch(tf, wanted);
-        step++;
-        losses = { d: d.loss, g: g.loss };
-        if (!Number.isFinite(d.loss) || !Number.isFinite(g.loss)) {
-          throw new Error(
-            `Losses became non-finite at step ${step}: lower the learning rate or resume earlier.`,
-          );
+        return { d: d.loss, g: g.loss };
+      },
+      checkpoint: async () => {
+        const seconds = loop.seconds();
+        await saveCheckpoint(tf, state, options.outDir, options.stateDir);
+        // Kept for the prompt-accuracy curve (ganvas-worker eval --curve); they stay out of the shipped folder.
+        await state.generator.save(fsHandler(snapshotDir(options.stateDir, loop.step)));
+        curve.push({ step: loop.step, seconds: loop.trainingSeconds(seconds) });
+        if (options.samples !== false) {
+          await writeTextSampleGrid(state.generator, def.vocabulary, join(options.outDir, SAMPLES_PNG));
         }
-        const tensors = tf.memory().numTensors;
-        baseline ??= tensors;
-        if (tensors > baseline)
-          throw new Error(`Tensor leak: ${tensors - baseline} tensors after step ${step}.`);
-        progress.update(step, { epoch: Math.ceil(step / stepsPerEpoch), ...losses });
-      }
-      const seconds = (performance.now() - began) / 1000;
-      await saveCheckpoint(tf, state, options.outDir, options.stateDir);
-      // Kept for the prompt-accuracy curve (ganvas-worker eval --curve); they stay out of the shipped folder.
-      await state.generator.save(fsHandler(snapshotDir(options.stateDir, step)));
-      curve.push({ step, seconds: Math.round((previous?.trainingSeconds ?? 0) + seconds) });
-      if (options.samples !== false) {
-        await writeTextSampleGrid(state.generator, def.vocabulary, join(options.outDir, SAMPLES_PNG));
-      }
-      await writeMetadata(options.outDir, meta(step, losses, seconds));
-      progress.log(
-        `checkpoint: epoch ${Math.ceil(step / stepsPerEpoch)}/${totalEpochs}, step ${step}, D ${losses?.d.toFixed(3)} G ${losses?.g.toFixed(3)}`,
-      );
-    }
+        const metadata = meta(seconds);
+        await writeMetadata(options.outDir, metadata);
+        loop.log(
+          `checkpoint: epoch ${metadata.epoch}/${metadata.totalEpochs}, step ${loop.step}, D ${loop.losses?.d.toFixed(3)} G ${loop.losses?.g.toFixed(3)}`,
+        );
+      },
+    });
   } finally {
-    progress.stop();
+    loop.stop();
     state.generator.dispose();
     state.discriminator.dispose();
     state.dOptimizer.dispose();
     state.gOptimizer.dispose();
   }
-  const seconds = (performance.now() - began) / 1000;
-  return { metadata: meta(step, losses, seconds), stepsPerSecond: (step - (previous?.step ?? 0)) / seconds };
+  return loop.result(meta);
 }
