@@ -8,36 +8,21 @@
 #   judge-photos/  classic colour photographs (python3-skimage data, opencv-doc samples, via sr-data.sh): more
 #                  photos for the style evaluator's classifier only, never trained on by a generator
 # Which of these files are trained on and which are held out is decided in apps/gpu-worker/src/style/photo-data.ts.
-# `apt-get download` + `dpkg-deb -x`, as sr-data.sh does. Idempotent: a package already extracted (its marker
-# file exists) is skipped. Usage: bash infra/setup/style-data.sh [root]
+# `apt-get download` + `dpkg-deb -x` (lib/unpack-debs.sh), as sr-data.sh does. Idempotent: a package already
+# extracted (its marker file exists) is skipped. Usage: bash infra/setup/style-data.sh [root]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=lib/unpack-debs.sh
+source "$here/lib/unpack-debs.sh"
 repo="$(cd "$here/../.." && pwd)"
 root="${1:-$repo/.ganvas/data/style}"
 sr_root="$(dirname "$root")/sr"
-debs="$root/debs"
 extract="$root/extract"
-mkdir -p "$debs" "$extract"
 
 # The photos and the painting come from the super-resolution data; sr-data.sh skips what it already has.
 bash "$here/sr-data.sh" "$sr_root"
 
-packages=(plasma-workspace-wallpapers ukui-wallpapers gnome-backgrounds)
-need=()
-for p in "${packages[@]}"; do
-  [ -e "$extract/.$p.done" ] || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  (cd "$debs" && for p in "${need[@]}"; do
-    ls "${p}"_*.deb >/dev/null 2>&1 || apt-get download -qq "$p" 2>/dev/null || \
-      { [ "$(id -u)" -eq 0 ] && apt-get update -qq && apt-get download -qq "$p"; }
-  done)
-  for p in "${need[@]}"; do
-    deb=$(ls "$debs/${p}"_*.deb | head -n1)
-    dpkg-deb -x "$deb" "$extract"
-    touch "$extract/.$p.done"
-  done
-fi
+unpack_debs "$root/debs" "$extract" plasma-workspace-wallpapers ukui-wallpapers gnome-backgrounds
 
 # Stable, flat folders of links the loader reads; each link is named after its wallpaper.
 link() { # link <dir> <name> <source>

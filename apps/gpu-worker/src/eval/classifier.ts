@@ -50,21 +50,24 @@ export interface ImageSet {
 
 export const IMAGE_PIXELS = 28 * 28;
 
+/** Glorot-uniform starts, layer k's seeded from the judge's seed, so a retrained judge gets the same weights. */
+export function classifierInit(seed: number) {
+  return (k: number) => tfl.initializers.glorotUniform({ seed: seed * 10 + k });
+}
+
 /**
- * The evaluation classifiers' shared trunk: strided 3×3 convolutions (one per entry of `filters`; strides
- * instead of pooling keep to wasm's kernels) → flatten → a dense "features" layer, the layer Fréchet
- * distances are measured on. `init(k)` seeds layer k's weights.
+ * Strided 3×3 ReLU convolutions, one per entry of `filters` (layer k seeded by `init(k)`): the judges' conv
+ * stack. Strides instead of pooling keep to wasm's kernels.
  */
-export function classifierTrunk(
-  image: tfl.SymbolicTensor,
-  cfg: { filters: readonly number[]; featureDim: number; seed: number },
-): { features: tfl.SymbolicTensor; init: (k: number) => ReturnType<typeof tfl.initializers.glorotUniform> } {
-  const init = (k: number) => tfl.initializers.glorotUniform({ seed: cfg.seed * 10 + k });
-  let x = image;
-  cfg.filters.forEach((filters, k) => {
+export function stridedConvs(
+  x: tfl.SymbolicTensor,
+  filters: readonly number[],
+  init: ReturnType<typeof classifierInit>,
+): tfl.SymbolicTensor {
+  for (const [k, f] of filters.entries()) {
     x = tfl.layers
       .conv2d({
-        filters,
+        filters: f,
         kernelSize: 3,
         strides: 2,
         padding: "same",
@@ -72,12 +75,34 @@ export function classifierTrunk(
         kernelInitializer: init(k),
       })
       .apply(x) as tfl.SymbolicTensor;
-  });
-  x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
+  }
+  return x;
+}
+
+/**
+ * The fashion and shapes judges' shared trunk: the strided convolutions → flatten → a dense "features" layer,
+ * the layer Fréchet distances are measured on. `init(k)` seeds layer k's weights.
+ */
+export function classifierTrunk(
+  image: tfl.SymbolicTensor,
+  cfg: { filters: readonly number[]; featureDim: number; seed: number },
+): { features: tfl.SymbolicTensor; init: ReturnType<typeof classifierInit> } {
+  const init = classifierInit(cfg.seed);
+  const x = tfl.layers.flatten().apply(stridedConvs(image, cfg.filters, init)) as tfl.SymbolicTensor;
   const features = tfl.layers
     .dense({ units: cfg.featureDim, activation: "relu", kernelInitializer: init(8), name: "features" })
     .apply(x) as tfl.SymbolicTensor;
   return { features, init };
+}
+
+/** The model with its "features" layer as a second output, for scoring and Fréchet distances in one pass. */
+export function withFeatures(model: tfl.LayersModel): { both: tfl.LayersModel; featureDim: number } {
+  const featureLayer = model.getLayer("features");
+  const both = tfl.model({
+    inputs: model.inputs,
+    outputs: [model.outputs[0] as tfl.SymbolicTensor, featureLayer.output as tfl.SymbolicTensor],
+  });
+  return { both, featureDim: (featureLayer.output as tfl.SymbolicTensor).shape[1] as number };
 }
 
 /** The fashion classifier: the shared trunk → softmax over the classes. */
@@ -163,12 +188,7 @@ export async function score(
   count: number,
   chunk = 500,
 ): Promise<Scored> {
-  const featureLayer = model.getLayer("features");
-  const both = tfl.model({
-    inputs: model.inputs,
-    outputs: [model.outputs[0] as tfl.SymbolicTensor, featureLayer.output as tfl.SymbolicTensor],
-  });
-  const featureDim = (featureLayer.output as tfl.SymbolicTensor).shape[1] as number;
+  const { both, featureDim } = withFeatures(model);
   const predicted = new Int32Array(count);
   const features = new Float32Array(count * featureDim);
   for (let start = 0; start < count; start += chunk) {
@@ -206,12 +226,19 @@ export interface CachedClassifierOptions {
   log?: (line: string) => void;
 }
 
-async function readInfo(dir: string): Promise<ClassifierInfo | undefined> {
+/** A cached judge's classifier.json, or undefined when there is none yet (or it does not parse). */
+export async function readClassifierInfo<T>(dir: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(join(dir, CLASSIFIER_INFO), "utf8")) as ClassifierInfo;
+    return JSON.parse(await readFile(join(dir, CLASSIFIER_INFO), "utf8")) as T;
   } catch {
     return undefined;
   }
+}
+
+/** Caches a freshly trained judge: its weights and, beside them, the classifier.json it is matched on. */
+export async function saveClassifier(model: tfl.LayersModel, dir: string, info: object): Promise<void> {
+  await model.save(fsHandler(dir));
+  await writeFile(join(dir, CLASSIFIER_INFO), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 /**
@@ -221,7 +248,7 @@ async function readInfo(dir: string): Promise<ClassifierInfo | undefined> {
 export async function loadOrTrainClassifier(
   o: CachedClassifierOptions,
 ): Promise<{ model: tfl.LayersModel; info: ClassifierInfo; cached: boolean }> {
-  const info = o.retrain ? undefined : await readInfo(o.dir);
+  const info = o.retrain ? undefined : await readClassifierInfo<ClassifierInfo>(o.dir);
   if (
     info &&
     JSON.stringify(info.config) === JSON.stringify(o.config) &&
@@ -255,7 +282,6 @@ export async function loadOrTrainClassifier(
     backend: o.backend,
     trained: new Date().toISOString(),
   };
-  await model.save(fsHandler(o.dir));
-  await writeFile(join(o.dir, CLASSIFIER_INFO), `${JSON.stringify(fresh, null, 2)}\n`);
+  await saveClassifier(model, o.dir, fresh);
   return { model, info: fresh, cached: false };
 }

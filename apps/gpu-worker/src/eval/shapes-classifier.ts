@@ -1,5 +1,3 @@
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { SHAPE_ATTRIBUTES } from "@ganvas/shared";
 import type { Tensor } from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -13,7 +11,13 @@ import {
 } from "../data/shapes.ts";
 import { fsHandler } from "../models/fs-handler.ts";
 import { attributeLoss } from "../training/text-steps.ts";
-import { classifierTrunk } from "./classifier.ts";
+import {
+  CLASSIFIER_INFO,
+  classifierTrunk,
+  readClassifierInfo,
+  saveClassifier,
+  withFeatures,
+} from "./classifier.ts";
 
 /**
  * The shapes evaluator's judge: a small CNN that names every attribute of a 32×32 picture (one softmax group
@@ -43,7 +47,7 @@ export const defaultShapesClassifierConfig: ShapesClassifierConfig = {
 };
 
 export const ATTRIBUTE_SIZES = ATTRIBUTE_NAMES.map((a) => SHAPE_ATTRIBUTES[a].length);
-export const SHAPES_CLASSIFIER_INFO = "classifier.json";
+export const SHAPES_CLASSIFIER_INFO = CLASSIFIER_INFO;
 
 export interface ShapesClassifierInfo {
   config: ShapesClassifierConfig;
@@ -104,12 +108,7 @@ export async function scoreShapes(
   count: number,
   chunk = 500,
 ): Promise<ScoredShapes> {
-  const featureLayer = model.getLayer("features");
-  const both = tfl.model({
-    inputs: model.inputs,
-    outputs: [model.outputs[0] as tfl.SymbolicTensor, featureLayer.output as tfl.SymbolicTensor],
-  });
-  const featureDim = (featureLayer.output as tfl.SymbolicTensor).shape[1] as number;
+  const { both, featureDim } = withFeatures(model);
   const predicted = Object.fromEntries(ATTRIBUTE_NAMES.map((a) => [a, new Int32Array(count)]));
   const features = new Float32Array(count * featureDim);
   for (let start = 0; start < count; start += chunk) {
@@ -151,14 +150,6 @@ export function attributeAccuracy(
   );
 }
 
-async function readInfo(dir: string): Promise<ShapesClassifierInfo | undefined> {
-  try {
-    return JSON.parse(await readFile(join(dir, SHAPES_CLASSIFIER_INFO), "utf8")) as ShapesClassifierInfo;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Real held-out images (a seed the training images never use) with their attributes. */
 export function heldOutShapes(cfg: ShapesClassifierConfig, count = cfg.testImages, offset = 0) {
   return shapeBatch(count, cfg.seed + 7_919 + offset, "all");
@@ -178,7 +169,7 @@ export async function loadOrTrainShapesClassifier(o: {
   log?: (line: string) => void;
 }): Promise<{ model: tfl.LayersModel; info: ShapesClassifierInfo; cached: boolean }> {
   const cfg = o.config ?? defaultShapesClassifierConfig;
-  const info = o.retrain ? undefined : await readInfo(o.dir);
+  const info = o.retrain ? undefined : await readClassifierInfo<ShapesClassifierInfo>(o.dir);
   if (info && JSON.stringify(info.config) === JSON.stringify(cfg)) {
     return { model: await tfl.loadLayersModel(fsHandler(o.dir)), info, cached: true };
   }
@@ -224,7 +215,6 @@ export async function loadOrTrainShapesClassifier(o: {
     backend: o.backend,
     trained: new Date().toISOString(),
   };
-  await model.save(fsHandler(o.dir));
-  await writeFile(join(o.dir, SHAPES_CLASSIFIER_INFO), `${JSON.stringify(fresh, null, 2)}\n`);
+  await saveClassifier(model, o.dir, fresh);
   return { model, info: fresh, cached: false };
 }

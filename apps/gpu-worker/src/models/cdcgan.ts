@@ -1,4 +1,5 @@
 import * as tfl from "@tensorflow/tfjs-layers";
+import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers } from "./init.ts";
 import type { ModelDefinition } from "./types.ts";
 
 /**
@@ -50,17 +51,6 @@ export const defaultCdcganConfig: CdcganConfig = {
 
 const IMAGE_SIZE = 28;
 
-/** DCGAN's N(0, 0.02) start; a fresh seed per layer so layers do not share weights. */
-function initializers(seed: number | undefined) {
-  let n = 0;
-  return () =>
-    tfl.initializers.randomNormal({
-      mean: 0,
-      stddev: 0.02,
-      seed: seed === undefined ? undefined : seed + n++,
-    });
-}
-
 /**
  * A bias-free dense layer on a one-hot label is an embedding lookup; tfjs' Embedding layer is avoided because
  * its gradient needs UnsortedSegmentSum, which the wasm backend lacks, and one-hot inputs export cleanly.
@@ -75,7 +65,7 @@ function embedLabel(
 
 /** Inputs: noise [latentDim] and one-hot class [numClasses]; output: image [28, 28, 1] in [-1, 1]. */
 export function buildGenerator(cfg: CdcganConfig): tfl.LayersModel {
-  const init = initializers(cfg.seed);
+  const init = dcganInitializers(cfg.seed);
   const [w7, w14] = cfg.generatorWidths;
   const noise = tfl.input({ shape: [cfg.latentDim], name: "noise" });
   const label = tfl.input({ shape: [cfg.numClasses], name: "label" });
@@ -120,7 +110,7 @@ export function buildGenerator(cfg: CdcganConfig): tfl.LayersModel {
  * an extra learned 28×28 channel, so every filter can condition on it from the first layer.
  */
 export function buildDiscriminator(cfg: CdcganConfig): tfl.LayersModel {
-  const init = initializers(cfg.seed === undefined ? undefined : cfg.seed + 1000);
+  const init = dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET);
   const [w14, w7] = cfg.discriminatorWidths;
   const image = tfl.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const label = tfl.input({ shape: [cfg.numClasses], name: "label" });

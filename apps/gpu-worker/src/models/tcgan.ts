@@ -1,5 +1,6 @@
 import { SHAPE_ATTRIBUTES, SHAPES_VOCABULARY, type TokenVocabulary } from "@ganvas/shared";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers, type LayerInit } from "./init.ts";
 import type { ModelDefinition } from "./types.ts";
 
 /**
@@ -49,17 +50,6 @@ export const defaultTcganConfig: TcganConfig = {
   attributeSizes: Object.values(SHAPE_ATTRIBUTES).map((v) => v.length),
 };
 
-function initializers(seed: number | undefined) {
-  let n = 0;
-  return () =>
-    tfl.initializers.randomNormal({
-      mean: 0,
-      stddev: 0.02,
-      seed: seed === undefined ? undefined : seed + n++,
-    });
-}
-
-type Init = ReturnType<typeof initializers>;
 type Sym = tfl.SymbolicTensor;
 
 /**
@@ -68,7 +58,7 @@ type Sym = tfl.SymbolicTensor;
  * UnsortedSegmentSum, which wasm lacks); the window-3 convolution sees word order ("red star on blue" ≠
  * "blue star on red"); the max over positions makes a phrase mean the same wherever it stands.
  */
-function textEncoder(cfg: TcganConfig, tokens: Sym, init: Init, prefix: string): Sym {
+function textEncoder(cfg: TcganConfig, tokens: Sym, init: LayerInit, prefix: string): Sym {
   let x = tfl.layers
     .reshape({ targetShape: [cfg.maxTokens, cfg.vocabSize], name: `${prefix}_token_rows` })
     .apply(tokens) as Sym;
@@ -93,7 +83,7 @@ function textEncoder(cfg: TcganConfig, tokens: Sym, init: Init, prefix: string):
 
 /** Inputs: noise [latentDim] and tokens [maxTokens × vocabSize]; output: image [32, 32, 3] in [-1, 1]. */
 export function buildTextGenerator(cfg: TcganConfig): tfl.LayersModel {
-  const init = initializers(cfg.seed);
+  const init = dcganInitializers(cfg.seed);
   const [w4, w8, w16] = cfg.generatorWidths;
   const noise = tfl.input({ shape: [cfg.latentDim], name: "noise" });
   const tokens = tfl.input({ shape: [cfg.maxTokens * cfg.vocabSize], name: "tokens" });
@@ -137,7 +127,7 @@ export function buildTextGenerator(cfg: TcganConfig): tfl.LayersModel {
  * the auxiliary head judge each image on its own, not by its batch.
  */
 export function buildTextDiscriminator(cfg: TcganConfig): tfl.LayersModel {
-  const init = initializers(cfg.seed === undefined ? undefined : cfg.seed + 1000);
+  const init = dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET);
   const image = tfl.input({ shape: [SHAPES_IMAGE_SIZE, SHAPES_IMAGE_SIZE, 3], name: "image" });
   const tokens = tfl.input({ shape: [cfg.maxTokens * cfg.vocabSize], name: "tokens" });
   const condition = textEncoder(cfg, tokens, init, "d_text");

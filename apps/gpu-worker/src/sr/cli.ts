@@ -3,7 +3,15 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { selectBackend } from "../backend/select.ts";
-import { parseCommandArgs } from "../cli-args.ts";
+import {
+  nonNegativeInt,
+  nonNegativeNumber,
+  parseCommandArgs,
+  positiveInt,
+  TRAIN_FLAGS,
+  trainerCommand,
+  trainFlagOptions,
+} from "../cli-args.ts";
 import { MODEL_JSON } from "../models/fs-handler.ts";
 import {
   SR_CARD,
@@ -34,14 +42,6 @@ const EVAL_USAGE = `usage: ganvas-worker sr-eval [--scale 2|4] [--model-dir DIR]
   --card evaluates ×2 and ×4 (VERSION_DIR/x2, VERSION_DIR/x4) with every method in one run and writes
   VERSION_DIR/model-card.json and VERSION_DIR/samples.png (held-out crops: bicubic · ours · HR);
   --reports x2.json,x4.json reuses earlier \`sr-eval --out\` runs instead of evaluating again.`;
-
-function int(name: string, value: string | undefined, fallback: number, usage: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`--${name} must be a non-negative integer, got "${value}".\n${usage}`);
-  return n;
-}
 
 export interface SrEvalOptions {
   scale: 2 | 4;
@@ -98,8 +98,8 @@ export function parseSrEvalArgs(argv: string[]): SrEvalOptions {
     modelDir: values["model-dir"] ?? srScaleDir(scale),
     methods,
     images: values.images?.split(",").map((s) => s.trim()) ?? [...EVAL_IMAGES],
-    tile: int("tile", values.tile, 128, EVAL_USAGE) || 128,
-    overlap: int("overlap", values.overlap, 16, EVAL_USAGE),
+    tile: nonNegativeInt("tile", values.tile, EVAL_USAGE) || 128,
+    overlap: nonNegativeInt("overlap", values.overlap, EVAL_USAGE) ?? 16,
     backend: values.backend,
     out: values.out,
     card: values.card,
@@ -219,14 +219,8 @@ export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
       "adv-weight": { type: "string", default: "5e-3" },
       "min-patch-std": { type: "string", default: "8" },
       "checkpoint-every": { type: "string", default: "200" },
-      out: { type: "string" },
-      state: { type: "string" },
-      resume: { type: "boolean", default: false },
-      seed: { type: "string", default: "1" },
-      limit: { type: "string" },
       data: { type: "string" },
-      backend: { type: "string" },
-      "no-samples": { type: "boolean", default: false },
+      ...TRAIN_FLAGS,
     },
     strict: true,
   });
@@ -236,51 +230,36 @@ export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
       `Unknown model "${model}": choose one of ${Object.keys(SR_MODELS).join(", ")}.\n${TRAIN_USAGE}`,
     );
   }
-  const positive = (name: string, v: string | undefined, fallback: number) => {
-    const n = int(name, v, fallback, TRAIN_USAGE);
-    if (n < 1) throw new Error(`--${name} must be at least 1.\n${TRAIN_USAGE}`);
-    return n;
-  };
-  const num = (name: string, v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got "${v}".`);
-    return n;
-  };
-  const pretrainSteps = int("pretrain-steps", values["pretrain-steps"], 2000, TRAIN_USAGE);
-  const ganSteps = int("gan-steps", values["gan-steps"], 0, TRAIN_USAGE);
+  const pretrainSteps = nonNegativeInt("pretrain-steps", values["pretrain-steps"], TRAIN_USAGE);
+  const ganSteps = nonNegativeInt("gan-steps", values["gan-steps"], TRAIN_USAGE);
   if (pretrainSteps + ganSteps < 1)
     throw new Error(`Nothing to do: give --pretrain-steps or --gan-steps.\n${TRAIN_USAGE}`);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}".`);
+  const { scale } = SR_MODELS[model].config;
+  const common = trainFlagOptions(values, TRAIN_USAGE, {
+    outDir: srScaleDir(scale),
+    stateDir: join(".ganvas", "train", `srgan-x${scale}`),
+  });
   return {
     model,
     pretrainSteps,
     ganSteps,
-    batchSize: positive("batch", values.batch, 16),
-    patchSize: values.patch === undefined ? undefined : positive("patch", values.patch, 96),
-    learningRate: num("lr", values.lr),
-    learningRateMin: values["lr-min"] === undefined ? undefined : num("lr-min", values["lr-min"]),
-    advWeight: num("adv-weight", values["adv-weight"]),
-    minPatchStd: num("min-patch-std", values["min-patch-std"]),
-    checkpointEvery: positive("checkpoint-every", values["checkpoint-every"], 200),
-    seed,
-    outDir: values.out ?? srScaleDir(SR_MODELS[model].config.scale),
-    stateDir: values.state ?? join(".ganvas", "train", `srgan-x${SR_MODELS[model].config.scale}`),
-    resume: values.resume,
-    limit: values.limit === undefined ? undefined : positive("limit", values.limit, 1),
+    batchSize: positiveInt("batch", values.batch, TRAIN_USAGE),
+    patchSize: positiveInt("patch", values.patch, TRAIN_USAGE),
+    learningRate: nonNegativeNumber("lr", values.lr, TRAIN_USAGE),
+    learningRateMin: nonNegativeNumber("lr-min", values["lr-min"], TRAIN_USAGE),
+    advWeight: nonNegativeNumber("adv-weight", values["adv-weight"], TRAIN_USAGE),
+    minPatchStd: nonNegativeNumber("min-patch-std", values["min-patch-std"], TRAIN_USAGE),
+    checkpointEvery: positiveInt("checkpoint-every", values["checkpoint-every"], TRAIN_USAGE),
+    ...common,
     dataDir: values.data,
-    backend: values.backend,
-    samples: !values["no-samples"],
   };
 }
 
 /** `ganvas-worker sr-train …`: progress on stderr, a one-line JSON summary on stdout. */
-export async function srTrainCommand(argv: string[]): Promise<number> {
-  const options = parseCommandArgs(parseSrTrainArgs, argv);
-  if (options === undefined) return 2;
-  const { metadata, stepsPerSecond } = await trainSr(options);
-  process.stdout.write(
-    `${JSON.stringify({ out: options.outDir, step: metadata.step, phase: metadata.phase, stepsPerSecond: Number(stepsPerSecond.toFixed(3)), losses: metadata.lastSrLosses, sample: metadata.sample })}\n`,
-  );
-  return 0;
+export function srTrainCommand(argv: string[]): Promise<number> {
+  return trainerCommand(parseSrTrainArgs, argv, trainSr, (metadata) => ({
+    phase: metadata.phase,
+    losses: metadata.lastSrLosses,
+    sample: metadata.sample,
+  }));
 }

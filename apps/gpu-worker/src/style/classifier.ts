@@ -1,8 +1,13 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { Tf } from "../backend/select.ts";
+import {
+  CLASSIFIER_INFO,
+  classifierInit,
+  readClassifierInfo,
+  saveClassifier,
+  stridedConvs,
+} from "../eval/classifier.ts";
 import { fsHandler } from "../models/fs-handler.ts";
 import { rng } from "../training/random.ts";
 import { type FloatImage, sampleCrops } from "./photo-data.ts";
@@ -38,7 +43,7 @@ export const DEFAULT_STYLE_CLASSIFIER: StyleClassifierConfig = {
   seed: 1,
 };
 
-export const STYLE_CLASSIFIER_INFO = "classifier.json";
+export const STYLE_CLASSIFIER_INFO = CLASSIFIER_INFO;
 
 /** The two sides, with a training part and a held-out part each. */
 export interface DomainSets {
@@ -75,22 +80,10 @@ export interface StyleClassifierInfo {
  * judge texture and palette, what a style is, rather than where things are.
  */
 export function buildStyleClassifier(cfg: StyleClassifierConfig): tfl.LayersModel {
-  const init = (k: number) => tfl.initializers.glorotUniform({ seed: cfg.seed * 10 + k });
+  const init = classifierInit(cfg.seed);
   const input = tfl.input({ shape: [null, null, 3], name: "image" });
-  let x = input as tfl.SymbolicTensor;
-  cfg.filters.forEach((filters, k) => {
-    x = tfl.layers
-      .conv2d({
-        filters,
-        kernelSize: 3,
-        strides: 2,
-        padding: "same",
-        activation: "relu",
-        kernelInitializer: init(k),
-      })
-      .apply(x) as tfl.SymbolicTensor;
-  });
-  x = tfl.layers.globalAveragePooling2d({}).apply(x) as tfl.SymbolicTensor;
+  const convs = stridedConvs(input, cfg.filters, init);
+  const x = tfl.layers.globalAveragePooling2d({}).apply(convs) as tfl.SymbolicTensor;
   const prob = tfl.layers
     .dense({ units: 1, activation: "sigmoid", kernelInitializer: init(9), name: "target_probability" })
     .apply(x) as tfl.SymbolicTensor;
@@ -197,14 +190,6 @@ function permuteEach(crops: Float32Array, count: number, next: () => number): vo
   }
 }
 
-async function readInfo(dir: string): Promise<StyleClassifierInfo | undefined> {
-  try {
-    return JSON.parse(await readFile(join(dir, STYLE_CLASSIFIER_INFO), "utf8")) as StyleClassifierInfo;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface CachedStyleClassifierOptions {
   tf: Tf;
   backend: string;
@@ -227,7 +212,7 @@ export async function loadOrTrainStyleClassifier(
 ): Promise<{ model: tfl.LayersModel; info: StyleClassifierInfo; cached: boolean }> {
   const config = o.config ?? DEFAULT_STYLE_CLASSIFIER;
   const trainImages = { source: o.sets.source.train.length, target: o.sets.target.train.length };
-  const info = o.retrain ? undefined : await readInfo(o.dir);
+  const info = o.retrain ? undefined : await readClassifierInfo<StyleClassifierInfo>(o.dir);
   if (
     info &&
     JSON.stringify(info.config) === JSON.stringify(config) &&
@@ -260,8 +245,6 @@ export async function loadOrTrainStyleClassifier(
     backend: o.backend,
     trained: new Date().toISOString(),
   };
-  await mkdir(o.dir, { recursive: true });
-  await model.save(fsHandler(o.dir));
-  await writeFile(join(o.dir, STYLE_CLASSIFIER_INFO), `${JSON.stringify(fresh, null, 2)}\n`);
+  await saveClassifier(model, o.dir, fresh);
   return { model, info: fresh, cached: false };
 }

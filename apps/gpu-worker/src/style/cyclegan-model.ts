@@ -1,4 +1,5 @@
 import * as tfl from "@tensorflow/tfjs-layers";
+import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers } from "../models/init.ts";
 import { InstanceNormalization, ReflectionPadding2D } from "./layers.ts";
 
 /**
@@ -39,20 +40,9 @@ export const DEFAULT_CYCLEGAN_CONFIG: CycleGanConfig = {
 
 type T = tfl.SymbolicTensor;
 
-function initializers(seed: number | undefined) {
-  let n = 0;
-  // The paper's N(0, 0.02) initialisation.
-  return () =>
-    tfl.initializers.randomNormal({
-      mean: 0,
-      stddev: 0.02,
-      seed: seed === undefined ? undefined : seed + n++,
-    });
-}
-
 /** Input: RGB [h, w, 3] in [-1, 1], h and w multiples of 4; output: the same shape, in [-1, 1] (tanh). */
 export function buildCycleGanGenerator(cfg: CycleGanConfig, name = "cyclegan_generator"): tfl.LayersModel {
-  const init = initializers(cfg.seed);
+  const init = dcganInitializers(cfg.seed);
   const f = cfg.generatorFilters;
   const conv = (
     x: T,
@@ -105,7 +95,7 @@ export function buildCycleGanGenerator(cfg: CycleGanConfig, name = "cyclegan_gen
 
 /** Input: RGB [h, w, 3] in [-1, 1]; output: a map of real/fake logits, one per overlapping patch. */
 export function buildPatchDiscriminator(cfg: CycleGanConfig, name = "patch_discriminator"): tfl.LayersModel {
-  const init = initializers(cfg.seed === undefined ? undefined : cfg.seed + 1000);
+  const init = dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET);
   const input = tfl.input({ shape: [null, null, 3], name: "image" });
   let x = input as T;
   const layers = cfg.discriminatorLayers;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseCommandArgs, positiveInt } from "../cli-args.ts";
+import { flagNumbers, TRAIN_FLAGS, trainerCommand, trainFlagOptions } from "../cli-args.ts";
 import {
   PAIRED_STYLES,
   type PairedStyle,
@@ -16,14 +16,6 @@ const USAGE = `usage: ganvas-worker pix2pix-train [--style noto-emoji] [--epochs
                                   [--no-samples] [--no-card]
   --stripped: share of training inputs given with their alpha dropped instead of flattened on white.
   --resume on a completed run trains nothing and rewrites the version's model card.`;
-
-function number(name: string, value: string, max = Number.POSITIVE_INFINITY): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > max) {
-    throw new Error(`--${name} must be a number from 0 to ${max}, got "${value}".\n${USAGE}`);
-  }
-  return n;
-}
 
 export function parsePix2PixTrainArgs(argv: string[]): Pix2PixTrainOptions {
   const { values } = parseArgs({
@@ -41,14 +33,8 @@ export function parsePix2PixTrainArgs(argv: string[]): Pix2PixTrainOptions {
       depth: { type: "string" },
       "d-filters": { type: "string" },
       "d-layers": { type: "string" },
-      out: { type: "string" },
-      state: { type: "string" },
-      resume: { type: "boolean", default: false },
-      seed: { type: "string", default: "1" },
-      limit: { type: "string" },
       data: { type: "string" },
-      backend: { type: "string" },
-      "no-samples": { type: "boolean", default: false },
+      ...TRAIN_FLAGS,
       "no-card": { type: "boolean", default: false },
     },
     strict: true,
@@ -57,11 +43,12 @@ export function parsePix2PixTrainArgs(argv: string[]): Pix2PixTrainOptions {
   if (!(PAIRED_STYLES as readonly string[]).includes(style)) {
     throw new Error(`--style must be one of ${PAIRED_STYLES.join(", ")}, got "${style}".\n${USAGE}`);
   }
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}".\n${USAGE}`);
+  const common = trainFlagOptions(values, USAGE, {
+    outDir: join("models", "style-transfer", "pix2pix", "1", style),
+    stateDir: join(".ganvas", "train", "pix2pix", style),
+  });
   const d = PIX2PIX_DEFAULTS;
-  const int = (name: keyof typeof values, fallback: number) =>
-    positiveInt(name, values[name] as string | undefined, USAGE) ?? fallback;
+  const { int, num } = flagNumbers(values, USAGE);
   const depth = int("depth", d.config.depth);
   // 64 px training images: six halvings would leave a 1×1 bottleneck.
   if (depth > 6) throw new Error(`--depth must be at most 6, got ${depth}.\n${USAGE}`);
@@ -69,11 +56,10 @@ export function parsePix2PixTrainArgs(argv: string[]): Pix2PixTrainOptions {
     style: style as PairedStyle,
     epochs: int("epochs", d.epochs),
     batchSize: int("batch", d.batchSize),
-    learningRate: values.lr === undefined ? d.learningRate : number("lr", values.lr, 1),
-    decayFrom:
-      values["decay-from"] === undefined ? d.decayFrom : number("decay-from", values["decay-from"], 1),
-    lambda: values.lambda === undefined ? d.lambda : number("lambda", values.lambda),
-    strippedShare: values.stripped === undefined ? d.strippedShare : number("stripped", values.stripped, 1),
+    learningRate: num("lr", d.learningRate, 1),
+    decayFrom: num("decay-from", d.decayFrom, 1),
+    lambda: num("lambda", d.lambda),
+    strippedShare: num("stripped", d.strippedShare, 1),
     config: {
       filters: int("filters", d.config.filters),
       maxFilters: int("max-filters", d.config.maxFilters),
@@ -81,32 +67,17 @@ export function parsePix2PixTrainArgs(argv: string[]): Pix2PixTrainOptions {
       discriminatorFilters: int("d-filters", d.config.discriminatorFilters),
       discriminatorLayers: int("d-layers", d.config.discriminatorLayers),
     },
-    seed,
-    outDir: values.out ?? join("models", "style-transfer", "pix2pix", "1", style),
-    stateDir: values.state ?? join(".ganvas", "train", "pix2pix", style),
-    resume: values.resume,
-    limit: positiveInt("limit", values.limit, USAGE),
+    ...common,
     dataDir: values.data,
-    backend: values.backend,
-    samples: !values["no-samples"],
     card: !values["no-card"],
   };
 }
 
 /** `ganvas-worker pix2pix-train …`: progress on stderr, a one-line JSON summary on stdout. */
-export async function pix2pixTrainCommand(argv: string[]): Promise<number> {
-  const options = parseCommandArgs(parsePix2PixTrainArgs, argv);
-  if (options === undefined) return 2;
-  const { metadata, stepsPerSecond } = await trainPix2Pix(options);
-  process.stdout.write(
-    `${JSON.stringify({
-      out: options.outDir,
-      style: options.style,
-      step: metadata.step,
-      stepsPerSecond: Number(stepsPerSecond.toFixed(3)),
-      losses: metadata.lastPix2PixLosses,
-      heldOut: metadata.heldOut,
-    })}\n`,
-  );
-  return 0;
+export function pix2pixTrainCommand(argv: string[]): Promise<number> {
+  return trainerCommand(parsePix2PixTrainArgs, argv, trainPix2Pix, (metadata, options) => ({
+    style: options.style,
+    losses: metadata.lastPix2PixLosses,
+    heldOut: metadata.heldOut,
+  }));
 }

@@ -1,4 +1,5 @@
 import * as tfl from "@tensorflow/tfjs-layers";
+import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers } from "../models/init.ts";
 import { InstanceNormalization } from "./layers.ts";
 
 /**
@@ -46,23 +47,12 @@ export function pix2pixMultiple(cfg: Pick<Pix2PixConfig, "depth">): number {
 
 type T = tfl.SymbolicTensor;
 
-function initializers(seed: number | undefined) {
-  let n = 0;
-  // The paper's N(0, 0.02) initialisation.
-  return () =>
-    tfl.initializers.randomNormal({
-      mean: 0,
-      stddev: 0.02,
-      seed: seed === undefined ? undefined : seed + n++,
-    });
-}
-
 const norm = (x: T, name: string) =>
   tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name }).apply(x) as T;
 
 /** Input: RGB [h, w, 3] in [-1, 1], h and w multiples of 2^depth; output: the same shape in [-1, 1] (tanh). */
 export function buildPix2PixGenerator(cfg: Pix2PixConfig, name = "pix2pix_generator"): tfl.LayersModel {
-  const init = initializers(cfg.seed);
+  const init = dcganInitializers(cfg.seed);
   const width = (level: number) => Math.min(cfg.filters * 2 ** level, cfg.maxFilters);
   const input = tfl.input({ shape: [null, null, 3], name: "image" });
   const skips: T[] = [];
@@ -116,7 +106,7 @@ export function buildPix2PixDiscriminator(
   cfg: Pix2PixConfig,
   name = "pix2pix_discriminator",
 ): tfl.LayersModel {
-  const init = initializers(cfg.seed === undefined ? undefined : cfg.seed + 1000);
+  const init = dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET);
   const source = tfl.input({ shape: [null, null, 3], name: "source" });
   const candidate = tfl.input({ shape: [null, null, 3], name: "candidate" });
   let x = tfl.layers.concatenate({ name: "pair" }).apply([source, candidate]) as T;
