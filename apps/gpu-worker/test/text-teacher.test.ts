@@ -5,7 +5,7 @@ import { shapesTcgan } from "../src/models/tcgan.ts";
 import { createOptimizers } from "../src/training/steps.ts";
 import { batchSeed, disposeTextBatch, drawTextBatch } from "../src/training/text-batch.ts";
 import { type TextGanState, textGeneratorStep } from "../src/training/text-steps.ts";
-import { softmaxGroupAccuracy, buildTeacher, trainTeacher } from "../src/training/text-teacher.ts";
+import { attributeAccuracy, buildTeacher, trainTeacher } from "../src/training/text-teacher.ts";
 import { backend } from "./helpers.ts";
 
 const cfg = shapesTcgan.config;
@@ -17,9 +17,9 @@ describe("text GAN teacher (classifier guidance)", () => {
     ({ tf } = await backend());
   });
 
-  it("softmaxGroupAccuracy scores each softmax group on its own", () => {
+  it("attributeAccuracy scores each softmax group on its own", () => {
     const acc = tf.tidy(() =>
-      softmaxGroupAccuracy(
+      attributeAccuracy(
         tf,
         // Row 0 right on both groups, row 1 right on the second only.
         tf.tensor2d([

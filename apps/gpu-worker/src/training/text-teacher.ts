@@ -69,7 +69,7 @@ export function buildTeacher(attributeSizes: readonly number[], seed: number): t
 }
 
 /** Share of rows whose argmax matches the target, per attribute group. */
-export function softmaxGroupAccuracy(
+export function attributeAccuracy(
   tf: Tf,
   logits: tfCore.Tensor,
   targets: tfCore.Tensor,
@@ -127,7 +127,7 @@ export function trainTeacher(
   optimizer.dispose();
   const heldOut = draw(options.steps);
   const logits = teacher.predict(heldOut.images) as tfCore.Tensor;
-  const heldOutAccuracy = softmaxGroupAccuracy(tf, logits, heldOut.targets, sizes);
+  const heldOutAccuracy = attributeAccuracy(tf, logits, heldOut.targets, sizes);
   logits.dispose();
   disposeTextBatch(tf, heldOut);
   return { loss: last, heldOutAccuracy };
