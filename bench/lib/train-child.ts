@@ -89,8 +89,8 @@ try {
         batchSize: args.batchSize,
         // Only as many images as the steps use: loading is not timed, and a step costs the same either way.
         limit: args.steps * args.batchSize,
-        // One teacher step: its one-off training is not a GAN step, but its share of each G step is.
-        teacherSteps: 1,
+        // shapes-tcgan's one-off attribute-head warm-up before step 1 is not a training step.
+        warmupSteps: 0,
         progress: clock.stream,
       });
       break;

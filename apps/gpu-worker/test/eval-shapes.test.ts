@@ -25,7 +25,7 @@ describe("shapes evaluator", () => {
         backend: "wasm",
         samples: false,
         progress: false,
-        teacherSteps: 1,
+        warmupSteps: 1,
       });
       const metadata = JSON.parse(await readFile(join(out, "metadata.json"), "utf8")) as TrainingMetadata;
       const lines: string[] = [];

@@ -12,7 +12,6 @@ import { train } from "../src/training/run.ts";
 import { SNAPSHOTS } from "../src/training/snapshots.ts";
 import { createOptimizers } from "../src/training/steps.ts";
 import { disposeTextBatch, drawTextBatch } from "../src/training/text-batch.ts";
-import type { TextTrainingMetadata } from "../src/training/text-run.ts";
 import { SAMPLE_PROMPTS } from "../src/training/text-samples.ts";
 import {
   attributeLoss,
@@ -20,7 +19,6 @@ import {
   textDiscriminatorStep,
   textGeneratorStep,
 } from "../src/training/text-steps.ts";
-import { TEACHER_DIR } from "../src/training/text-teacher.ts";
 import { backend, withTempDir } from "./helpers.ts";
 
 const cfg = shapesTcgan.config;
@@ -172,26 +170,16 @@ describe("shapes-tcgan", () => {
         stateDir: join(dir, "state"),
         backend: "wasm",
         progress: false as const,
-        teacherSteps: 2,
+        warmupSteps: 2,
       };
       const first = await train({ ...base, steps: 3, resume: false });
       expect(first.metadata).toMatchObject({ model: "shapes-tcgan", step: 3, completed: true });
       expect(first.metadata.curve).toEqual([{ step: 3, seconds: expect.any(Number) }]);
-      // The teacher trained first, and its report rides along in the metadata.
-      expect((first.metadata as TextTrainingMetadata).teacher).toMatchObject({
-        steps: 2,
-        heldOutAccuracy: { shape: expect.any(Number), background: expect.any(Number) },
-      });
       const png = PNG.sync.read(await readFile(join(out, "samples.png")));
       expect(png.height).toBe(SAMPLE_PROMPTS.length * (64 + 2));
       expect(png.width).toBeGreaterThan(8 * 64);
       const resumed = await train({ ...base, steps: 5, resume: true, samples: false });
       expect(resumed.metadata).toMatchObject({ step: 5, started: first.metadata.started });
-      // Resumed with the same teacher, loaded from the state folder, not a new one.
-      expect((resumed.metadata as TextTrainingMetadata).teacher).toEqual(
-        (first.metadata as TextTrainingMetadata).teacher,
-      );
-      expect(await readdir(join(dir, "state", TEACHER_DIR))).toContain("model.json");
       expect(await readdir(join(dir, "state", SNAPSHOTS))).toEqual(["step-000003", "step-000005"]);
 
       const byRuntime: Uint8Array[][] = [];

@@ -13,8 +13,7 @@ import { type TrainOptions, train } from "./run.ts";
 
 const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N] [--batch 64] [--out DIR]
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
-                           [--teacher-steps N] [--aux-weight W] [--snapshot-every N]
-  --teacher-steps  text models: supervised steps of the frozen attribute teacher before the GAN (default 600, 0 = none)
+                           [--warmup N] [--aux-weight W] [--snapshot-every N]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN)
   --snapshot-every  class models: keep a generator snapshot every N steps for \`eval --curve\` (default 300, 0 = none)
 models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned images per step: an epoch is 150 steps)`;
@@ -28,7 +27,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       steps: { type: "string" },
       batch: { type: "string", default: "64" },
       ...TRAIN_FLAGS,
-      "teacher-steps": { type: "string" },
+      warmup: { type: "string" },
       "aux-weight": { type: "string" },
       "snapshot-every": { type: "string" },
     },
@@ -49,7 +48,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     steps: positiveInt("steps", values.steps, USAGE),
     batchSize: positiveInt("batch", values.batch, USAGE),
     ...common,
-    teacherSteps: nonNegativeInt("teacher-steps", values["teacher-steps"], USAGE),
+    warmupSteps: nonNegativeInt("warmup", values.warmup, USAGE),
     auxWeight: nonNegativeNumber("aux-weight", values["aux-weight"], USAGE, 100),
     snapshotEvery: nonNegativeInt("snapshot-every", values["snapshot-every"], USAGE),
   };

@@ -25,8 +25,8 @@ export interface TrainOptions extends TrainerOptions {
   epochs: number;
   /** Total steps (one D and one G update each), overriding `epochs`. */
   steps?: number;
-  /** Text-encoder models: supervised steps of the frozen attribute teacher before the GAN starts (0 = none). */
-  teacherSteps?: number;
+  /** Text-encoder models: attribute-head warm-up steps before the first adversarial step (default 0). */
+  warmupSteps?: number;
   /** Class models: the ACGAN auxiliary loss weight of a fresh run (default: the model's config; 0 = none). */
   auxWeight?: number;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */

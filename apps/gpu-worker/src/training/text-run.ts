@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../backend/select.ts";
 import { fsHandler } from "../models/fs-handler.ts";
 import type { TextModelDefinition } from "../models/tcgan.ts";
@@ -20,16 +19,13 @@ import { writeTextSampleGrid } from "./text-samples.ts";
 
 type Tf = typeof tfCore;
 
-import { type TextGanState, textDiscriminatorStep, textGeneratorStep } from "./text-steps.ts";
 import {
-  buildTeacher,
-  TEACHER_DIR,
-  TEACHER_LEARNING_RATE,
-  TEACHER_STEPS,
-  TEACHER_WEIGHT,
-  type TeacherReport,
-  trainTeacher,
-} from "./text-teacher.ts";
+  attributeLoss,
+  type TextBatch,
+  type TextGanState,
+  textDiscriminatorStep,
+  textGeneratorStep,
+} from "./text-steps.ts";
 
 /**
  * The procedural set is unlimited, so an "epoch" is a fixed number of steps: the rhythm of checkpoints,
@@ -51,9 +47,45 @@ export function createTextOptimizers(tf: Tf) {
   return { dOptimizer: tf.train.adam(4e-4, 0.5), gOptimizer: tf.train.adam(2e-4, 0.5) };
 }
 
-export interface TextTrainingMetadata extends TrainingMetadata {
-  /** The frozen attribute classifier whose verdict joined G's loss (text-teacher.ts); null without one. */
-  teacher: TeacherReport | null;
+/**
+ * Optional (`--warmup N`): before the first adversarial step, D's attribute head is trained alone on real
+ * captioned images, so it can tell G from step 1 which attributes its images lack. Off by default: in the one
+ * run that used it (300 steps, with a larger D), the warmed-up D overpowered G, whose images still ignored
+ * their prompts after 450 steps, while the run without it had learnt backgrounds by then.
+ */
+export const WARMUP_STEPS = 0;
+export const WARMUP_LEARNING_RATE = 1e-3;
+
+function warmUpAttributeHead(
+  tf: Tf,
+  state: TextGanState,
+  steps: number,
+  draw: (k: number) => TextBatch,
+): number {
+  const optimizer = tf.train.adam(WARMUP_LEARNING_RATE);
+  const variables = state.discriminator.trainableWeights.map((w) => w.read() as tfCore.Variable);
+  let last = Number.NaN;
+  for (let k = 0; k < steps; k++) {
+    const real = draw(k);
+    const loss = tf.tidy(
+      () =>
+        optimizer.minimize(
+          () => {
+            const out = state.discriminator.apply([real.images, real.tokens], {
+              training: true,
+            }) as tfCore.Tensor;
+            return attributeLoss(tf, tf.slice(out, [0, 1], [-1, -1]), real.targets, state.attributeSizes);
+          },
+          true,
+          variables,
+        ) ?? tf.scalar(Number.NaN),
+    );
+    last = loss.dataSync()[0] ?? Number.NaN;
+    loss.dispose();
+    disposeTextBatch(tf, real);
+  }
+  optimizer.dispose();
+  return last;
 }
 
 /** The text-to-image trainer of token-encoder models: alternating D/G steps on freshly drawn captioned batches. */
@@ -74,14 +106,7 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     attributeSizes: config.attributeSizes,
     auxWeight: AUX_WEIGHT,
     discriminatorAuxWeight: DISCRIMINATOR_AUX_WEIGHT,
-    teacherWeight: TEACHER_WEIGHT,
   };
-  const teacherDir = join(options.stateDir, TEACHER_DIR);
-  // A resumed run keeps the teacher it started with (or its lack of one): G's loss must not change mid-run.
-  let teacherReport = (previous as TextTrainingMetadata | undefined)?.teacher ?? null;
-  if (previous !== undefined && teacherReport !== null) {
-    state.teacher = await tfl.loadLayersModel(fsHandler(teacherDir));
-  }
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 
   const loop = new TrainingLoop({
@@ -95,7 +120,7 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     header: `${def.name}: ${backendName} backend, procedural captioned shapes drawn per step, batch ${options.batchSize}, ${totalSteps} steps`,
     advice: "lower the learning rate or resume earlier.",
   });
-  const meta = (seconds?: number): TextTrainingMetadata => ({
+  const meta = (seconds?: number): TrainingMetadata => ({
     ...loop.metadata(seconds),
     model: def.name,
     backend: { name: backendName, version },
@@ -104,35 +129,14 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
     options: recordedOptions(options, { limit: undefined, config }),
     curve,
-    teacher: teacherReport,
   });
   const draw = (seed: number) =>
     drawTextBatch(tf, def.vocabulary, config.attributeSizes, options.batchSize, seed);
   try {
-    const teacherSteps = options.teacherSteps ?? TEACHER_STEPS;
-    if (previous === undefined && teacherSteps > 0) {
-      const began = performance.now();
-      state.teacher = buildTeacher(config.attributeSizes, options.seed + 2000);
-      // Negative batch seeds: never a batch the GAN steps draw.
-      const { loss, heldOutAccuracy } = trainTeacher(
-        tf,
-        state.teacher,
-        config.attributeSizes,
-        { steps: teacherSteps, learningRate: TEACHER_LEARNING_RATE, batchSize: options.batchSize },
-        (k) => draw(batchSeed(options.seed, -1 - k, 0)),
-      );
-      await state.teacher.save(fsHandler(teacherDir));
-      teacherReport = {
-        steps: teacherSteps,
-        seconds: Math.round((performance.now() - began) / 1000),
-        loss,
-        heldOutAccuracy: Object.fromEntries(
-          Object.keys(def.attributes).map((name, k) => [name, heldOutAccuracy[k] ?? 0]),
-        ),
-      };
-      loop.log(
-        `teacher: ${teacherSteps} supervised steps on real images, loss ${loss.toFixed(3)}, held-out accuracy ${JSON.stringify(teacherReport.heldOutAccuracy)}`,
-      );
+    const warmup = options.warmupSteps ?? WARMUP_STEPS;
+    if (previous === undefined && warmup > 0) {
+      const warm = warmUpAttributeHead(tf, state, warmup, (k) => draw(batchSeed(options.seed, -1 - k, 0)));
+      loop.log(`warm-up: ${warmup} attribute-head steps on real images, loss ${warm.toFixed(3)}`);
     }
     await loop.run({
       step: (step) => {
@@ -166,7 +170,6 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     state.discriminator.dispose();
     state.dOptimizer.dispose();
     state.gOptimizer.dispose();
-    state.teacher?.dispose();
   }
   return loop.result(meta);
 }

@@ -27,9 +27,6 @@ export interface TextGanState {
   /** Weight of the auxiliary attribute loss next to the adversarial one, in G's loss and in D's. */
   auxWeight: number;
   discriminatorAuxWeight: number;
-  /** A frozen attribute classifier whose verdict on G's images joins G's loss (text-teacher.ts); optional. */
-  teacher?: tfl.LayersModel;
-  teacherWeight?: number;
 }
 
 export interface TextDiscriminatorLosses {
@@ -42,13 +39,11 @@ export interface TextDiscriminatorLosses {
 }
 
 export interface TextGeneratorLosses {
-  /** adversarial + auxWeight · attributeLoss + teacherWeight · teacherLoss. */
+  /** adversarial + auxWeight · attributeLoss. */
   loss: number;
   adversarial: number;
   /** Cross-entropy of the discriminator's attribute head on fakes, over the attributes the captions name. */
   attributeLoss: number;
-  /** The same from the frozen teacher; 0 without one. */
-  teacherLoss: number;
 }
 
 function trainableVariables(model: tfl.LayersModel): tfCore.Variable[] {
@@ -139,33 +134,19 @@ export function textGeneratorStep(tf: Tf, state: TextGanState, wanted: TextBatch
         const f = judge(tf, state.discriminator, fakes, wanted.tokens);
         const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batch, 1]), f.logit);
         const aux = attributeLoss(tf, f.attributes, wanted.targets, state.attributeSizes, wanted.mask);
-        const taught = state.teacher
-          ? attributeLoss(
-              tf,
-              state.teacher.apply(fakes, { training: false }) as tfCore.Tensor,
-              wanted.targets,
-              state.attributeSizes,
-              wanted.mask,
-            )
-          : tf.scalar(0);
-        parts = [adversarial, aux, taught].map((t) => tf.keep(t) as tfCore.Scalar);
-        return tf.addN([
-          adversarial,
-          tf.mul(aux, state.auxWeight),
-          tf.mul(taught, state.teacherWeight ?? 0),
-        ]) as tfCore.Scalar;
+        parts = [adversarial, aux].map((t) => tf.keep(t) as tfCore.Scalar);
+        return tf.add(adversarial, tf.mul(aux, state.auxWeight)) as tfCore.Scalar;
       },
       true,
       trainableVariables(state.generator),
     );
     return [total ?? tf.scalar(Number.NaN), ...parts];
   });
-  const [loss, adversarial, aux, taught] = kept.map(read);
+  const [loss, adversarial, aux] = kept.map(read);
   tf.dispose(kept);
   return {
     loss: loss ?? Number.NaN,
     adversarial: adversarial ?? Number.NaN,
     attributeLoss: aux ?? Number.NaN,
-    teacherLoss: taught ?? Number.NaN,
   };
 }
