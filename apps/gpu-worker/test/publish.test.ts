@@ -3,9 +3,11 @@ import { join } from "node:path";
 import type { S3Server } from "@ganvas/infra";
 import { keys, ModelRegistry, type Storage } from "@ganvas/shared";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ONNX_FILE, readGeneratorSource, SOURCE_DIGEST_KEY } from "../src/onnx/files.ts";
+import { summarizeModel } from "../src/onnx/graph.ts";
 import { publishModel, shippedVersions, upsertRegistry } from "../src/publish/publish.ts";
 import { DEFAULT_MODELS_DIR } from "../src/runtime/config.ts";
-import { withTempDir } from "./helpers.ts";
+import { backend, withTempDir } from "./helpers.ts";
 import { emptyBucket, startTestS3 } from "./runtime-helpers.ts";
 
 const FASHION = join(DEFAULT_MODELS_DIR, "text-to-image", "fashion-cdcgan", "1");
@@ -13,6 +15,7 @@ const FASHION = join(DEFAULT_MODELS_DIR, "text-to-image", "fashion-cdcgan", "1")
 let s3: S3Server;
 let storage: Storage;
 beforeAll(async () => {
+  await backend();
   ({ s3, storage } = await startTestS3());
 });
 afterAll(async () => {
@@ -54,6 +57,33 @@ describe("publishing model versions to the bucket's registry", () => {
     const r = await registry();
     expect(r?.models.map((m) => `${m.name}@${m.version}`)).toEqual(["fashion-cdcgan@1"]);
     expect(r?.defaults?.["text-to-image"]).toBe("fashion-cdcgan");
+  });
+
+  it("uploads an ONNX export made from the weights beside it, even when the shipped file is stale or missing", async () => {
+    const exported = async () => {
+      const stored = await storage.get(keys.model("text-to-image", "fashion-cdcgan", 1, ONNX_FILE));
+      return summarizeModel(stored?.body ?? new Uint8Array()).metadata[SOURCE_DIGEST_KEY];
+    };
+    const { digest } = await readGeneratorSource(FASHION);
+    expect((await publishModel(storage, FASHION)).onnx).toBe("fresh");
+    expect(await exported()).toBe(digest);
+    await withTempDir(async (root) => {
+      const copy = join(root, "text-to-image", "fashion-cdcgan", "1");
+      await cp(FASHION, copy, { recursive: true });
+      // Another generator's export stands in for one left behind by an earlier training run.
+      await cp(
+        join(DEFAULT_MODELS_DIR, "text-to-image", "shapes-tcgan", "1", ONNX_FILE),
+        join(copy, ONNX_FILE),
+      );
+      expect((await publishModel(storage, copy)).onnx).toBe("stale");
+      expect(await exported()).toBe(digest);
+      await rm(join(copy, ONNX_FILE));
+      await storage.delete(keys.model("text-to-image", "fashion-cdcgan", 1, ONNX_FILE));
+      const { onnx, files } = await publishModel(storage, copy);
+      expect(onnx).toBe("missing");
+      expect(files).toContain(ONNX_FILE);
+      expect(await exported()).toBe(digest);
+    });
   });
 
   it("lists styles and scales from the generator sub-folders, and only numeric metrics", async () => {

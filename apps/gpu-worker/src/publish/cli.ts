@@ -1,4 +1,5 @@
 import { Storage } from "@ganvas/shared";
+import { selectBackend } from "../backend/select.ts";
 import { bucketConfigFromEnv } from "../runtime/config.ts";
 import { publishModel, shippedVersions } from "./publish.ts";
 
@@ -6,7 +7,8 @@ const USAGE = `Usage: ganvas-worker publish <version dir>... | --all [--models-d
 
 Copies each model version folder (models/<task>/<name>/<version>) to the bucket's models/ prefix and lists it
 in models/registry.json, which the edge reads to accept requests and answer GET /v1/models. --all publishes
-every shipped version. The bucket comes from S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY.
+every shipped version. A generator's ONNX export is uploaded only as exported from the weights beside it (a
+stale or missing generator.onnx is exported again), so the browser draws what the worker draws. The bucket comes from S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY.
 `;
 
 export async function publishCommand(argv: string[]): Promise<number> {
@@ -33,16 +35,20 @@ export async function publishCommand(argv: string[]): Promise<number> {
     const at = argv.indexOf("--models-dir");
     dirs.push(...(await shippedVersions(at >= 0 ? (argv[at + 1] ?? "") : config.modelsDir)));
   }
+  // Exporting a stale generator.onnx again loads the weights with TensorFlow.js.
+  await selectBackend();
   const storage = new Storage(config.storage);
   for (const dir of dirs) {
-    const { entry, files } = await publishModel(storage, dir);
+    const { entry, files, onnx } = await publishModel(storage, dir);
     const offers = entry.styles
       ? ` styles ${entry.styles.join(", ")}`
       : entry.scales
         ? ` scales ${entry.scales.join(", ")}`
         : "";
+    const export_ =
+      onnx === undefined || onnx === "fresh" ? "" : `; generator.onnx was ${onnx}, exported again`;
     process.stdout.write(
-      `published ${entry.task} ${entry.name}@${entry.version}${offers} (${files.length} files)\n`,
+      `published ${entry.task} ${entry.name}@${entry.version}${offers} (${files.length} files${export_})\n`,
     );
   }
   return 0;

@@ -11,6 +11,7 @@ import {
   TASKS,
   type Task,
 } from "@ganvas/shared";
+import { type DirExport, ONNX_FILE, onnxForSource, readGeneratorSource } from "../onnx/files.ts";
 import { cardMetrics } from "./card-metrics.ts";
 
 const FILE_TYPES: Record<string, string> = {
@@ -27,6 +28,11 @@ const MAX_ROUNDS = 8;
 export interface PublishResult {
   entry: RegistryModel;
   files: string[];
+  /**
+   * A version-level generator's ONNX export (what the gallery runs in the browser): "fresh" when the shipped
+   * generator.onnx matched the weights, "stale" or "missing" when it was exported again for the upload.
+   */
+  onnx?: DirExport["source"];
 }
 
 /** `models/<task>/<name>/<version>` → its parts, or a clear error naming the folder. */
@@ -98,26 +104,26 @@ export async function registryEntry(dir: string): Promise<RegistryModel> {
  * Copies a version folder's files (weights, ONNX export, card, samples; sub-folders are the worker's own
  * per-style and per-scale weights and stay local) to `models/<task>/<name>/<version>/` and puts its entry
  * in `models/registry.json`, replacing an entry of the same version. The registry is updated with a
- * compare-and-swap, so publishers running at once never lose each other's entries.
+ * compare-and-swap, so publishers running at once never lose each other's entries. Re-exporting a stale
+ * generator.onnx needs a TensorFlow.js backend (selectBackend) to load the weights.
  */
 export async function publishModel(storage: Storage, dir: string): Promise<PublishResult> {
   const entry = await registryEntry(dir);
   const { files } = await listDir(dir);
+  // The bucket's export must come from the weights next to it: the browser's images must match the worker's.
+  const onnx = (await hasWeights(dir)) ? await onnxForSource(await readGeneratorSource(dir)) : undefined;
+  const names = new Set(files);
+  if (onnx !== undefined) names.add(ONNX_FILE);
   const uploaded: string[] = [];
-  for (const file of files.sort()) {
+  for (const file of [...names].sort()) {
     const type = FILE_TYPES[file.slice(file.lastIndexOf("."))];
     if (type === undefined) continue;
-    await storage.put(
-      keys.model(entry.task, entry.name, entry.version, file),
-      await readFile(join(dir, file)),
-      {
-        contentType: type,
-      },
-    );
+    const body = file === ONNX_FILE && onnx !== undefined ? onnx.bytes : await readFile(join(dir, file));
+    await storage.put(keys.model(entry.task, entry.name, entry.version, file), body, { contentType: type });
     uploaded.push(file);
   }
   await upsertRegistry(storage, entry);
-  return { entry, files: uploaded };
+  return { entry, files: uploaded, ...(onnx ? { onnx: onnx.source } : {}) };
 }
 
 export async function upsertRegistry(storage: Storage, entry: RegistryModel): Promise<ModelRegistry> {
