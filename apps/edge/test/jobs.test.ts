@@ -211,7 +211,7 @@ describe("GET /v1/models", () => {
     const body = ModelsView.parse(r.json());
     expect(body.source).toBe("catalog");
     expect(body.tasks.map((t) => [t.task, t.default])).toEqual([
-      ["text-to-image", "fashion-cdcgan@1"],
+      ["text-to-image", "fashion-cdcgan@2"],
       ["style-transfer", "cyclegan@1"],
       ["super-resolution", "srgan@1"],
     ]);

@@ -30,6 +30,15 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
   {
     task: "text-to-image",
+    name: "fashion-cdcgan",
+    version: 2,
+    description:
+      "Class-conditional DCGAN with an ACGAN class head in its discriminator, trained on Fashion-MNIST: 28×28 " +
+      "grayscale clothing items, closer to the real images' statistics and more varied than version 1.",
+    outputSize: 28,
+  },
+  {
+    task: "text-to-image",
     name: "shapes-tcgan",
     version: 1,
     description:
@@ -77,12 +86,12 @@ export function modelsFor(task: Task): CatalogEntry[] {
   return CATALOG.filter((m) => m.task === task);
 }
 
-/** Resolves `name` or `name@version` to a catalog entry of the task, or undefined. */
+/** Resolves `name@version` exactly, or `name` alone to its newest version, to a catalog entry of the task. */
 export function resolveModel(task: Task, ref: string): CatalogEntry | undefined {
   const [name, version] = ref.split("@");
-  return CATALOG.find(
+  return CATALOG.filter(
     (m) => m.task === task && m.name === name && (version === undefined || String(m.version) === version),
-  );
+  ).sort((a, b) => b.version - a.version)[0];
 }
 
 export function modelRef(entry: CatalogEntry): string {

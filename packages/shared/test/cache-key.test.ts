@@ -21,7 +21,7 @@ describe("cache key", () => {
       await keyOf({ prompt: "a dress", n: 1, model: "fashion-cdcgan" }),
     );
     expect(await keyOf({ prompt: "a dress" })).toBe(
-      await keyOf({ prompt: "a dress", model: "fashion-cdcgan@1" }),
+      await keyOf({ prompt: "a dress", model: "fashion-cdcgan@2" }),
     );
   });
 
@@ -49,7 +49,10 @@ describe("cache key", () => {
   it("names the field and the allowed values when the model or prompt is unknown", async () => {
     await expect(
       textToImageSpec(TextToImageRequest.parse({ prompt: "a dress", model: "nope" })),
-    ).rejects.toMatchObject({ path: "model", allowed: ["fashion-cdcgan@1", "shapes-tcgan@1"] });
+    ).rejects.toMatchObject({
+      path: "model",
+      allowed: ["fashion-cdcgan@1", "fashion-cdcgan@2", "shapes-tcgan@1"],
+    });
     const err = await textToImageSpec(TextToImageRequest.parse({ prompt: "a spaceship" })).catch((e) => e);
     expect(err).toBeInstanceOf(RequestFieldError);
     expect(err.path).toBe("prompt");

@@ -97,13 +97,13 @@ describe("textToImageSpec", () => {
     );
     expect(err).toBeInstanceOf(RequestFieldError);
     expect(err).toMatchObject({ path: "prompt", allowed: expect.arrayContaining(["star", "purple"]) });
-    // The default model is still the class model, with its own vocabulary.
+    // The default model is still the class model (its newest version), with its own vocabulary.
     await expect(textToImageSpec({ prompt: "a star", n: 1 })).rejects.toMatchObject({
       path: "prompt",
       message: expect.stringContaining("sneaker"),
     });
     await expect(textToImageSpec({ prompt: "a pair of sneakers", n: 1 })).resolves.toMatchObject({
-      model: "fashion-cdcgan@1",
+      model: "fashion-cdcgan@2",
     });
   });
 });

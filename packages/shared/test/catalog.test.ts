@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { CATALOG, modelRef, resolveModel } from "../src/catalog.ts";
+
+describe("catalog", () => {
+  it("resolves a bare name to its newest version and name@version exactly", () => {
+    const versions = CATALOG.filter((m) => m.name === "fashion-cdcgan").map((m) => m.version);
+    expect(versions.length).toBeGreaterThan(1);
+    const newest = resolveModel("text-to-image", "fashion-cdcgan");
+    expect(newest?.version).toBe(Math.max(...versions));
+    for (const v of versions) {
+      expect(resolveModel("text-to-image", `fashion-cdcgan@${v}`)?.version).toBe(v);
+    }
+    expect(resolveModel("text-to-image", "fashion-cdcgan@99")).toBeUndefined();
+    expect(resolveModel("style-transfer", "fashion-cdcgan")).toBeUndefined();
+  });
+
+  it("names every entry once", () => {
+    const refs = CATALOG.map((m) => `${m.task}/${modelRef(m)}`);
+    expect(new Set(refs).size).toBe(refs.length);
+  });
+});
