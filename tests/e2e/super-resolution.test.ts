@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe("one super-resolution request through the whole pipeline", () => {
-  it("upload → ×2 job → worker runs the shipped srgan@1 → signed webhook → a PNG of twice the size", async () => {
+  it("upload → ×2 job → worker runs the shipped srgan (newest version) → signed webhook → a PNG of twice the size", async () => {
     const input = await sharp(await readFile(PROBE))
       .resize(60, 44, { fit: "fill" })
       .png()

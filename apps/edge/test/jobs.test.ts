@@ -176,7 +176,7 @@ describe("style transfer and super-resolution", () => {
     expect(st.status).toBe(202);
     expect(st.json()).toMatchObject({
       task: "style-transfer",
-      model: "cyclegan@1",
+      model: "cyclegan@2",
       params: { style: "low-poly" },
       input: id,
     });
@@ -185,7 +185,7 @@ describe("style transfer and super-resolution", () => {
     const sr = await postJson(h, "/v1/images/super-resolution", { input: id, scale: 4 });
     expect(sr.json()).toMatchObject({
       task: "super-resolution",
-      model: "srgan@1",
+      model: "srgan@2",
       params: { scale: 4 },
       input: id,
     });
@@ -212,8 +212,8 @@ describe("GET /v1/models", () => {
     expect(body.source).toBe("catalog");
     expect(body.tasks.map((t) => [t.task, t.default])).toEqual([
       ["text-to-image", "fashion-cdcgan@2"],
-      ["style-transfer", "cyclegan@1"],
-      ["super-resolution", "srgan@1"],
+      ["style-transfer", "cyclegan@2"],
+      ["super-resolution", "srgan@2"],
     ]);
     expect(body.tasks[2]?.models[0]?.scales).toEqual([2, 4]);
   });

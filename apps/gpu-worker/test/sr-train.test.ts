@@ -125,16 +125,16 @@ describe("sr-train loop", () => {
   });
 
   it("parses CLI options and rejects bad ones", () => {
-    expect(parseSrTrainArgs([]).outDir).toBe(join("models", "super-resolution", "srgan", "1", "x2"));
+    expect(parseSrTrainArgs([]).outDir).toBe(join("models", "super-resolution", "srgan", "2", "x2"));
     expect(parseSrTrainArgs(["--model", "sr-x4"]).outDir).toBe(
-      join("models", "super-resolution", "srgan", "1", "x4"),
+      join("models", "super-resolution", "srgan", "2", "x4"),
     );
     expect(parseSrTrainArgs(["--lr", "2e-4", "--lr-min", "1e-5"])).toMatchObject({
       learningRate: 2e-4,
       learningRateMin: 1e-5,
     });
     expect(parseSrEvalArgs(["--scale", "4"]).modelDir).toBe(
-      join("models", "super-resolution", "srgan", "1", "x4"),
+      join("models", "super-resolution", "srgan", "2", "x4"),
     );
     expect(() => parseSrEvalArgs(["--card", "d", "--out", "x.json"])).toThrow(/--card/);
     expect(() => parseSrTrainArgs(["--model", "nope"])).toThrow(/Unknown model/);

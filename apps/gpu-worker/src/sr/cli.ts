@@ -59,7 +59,7 @@ export interface SrEvalOptions {
 }
 
 /** Where sr-train writes and sr-eval reads a scale's generator by default. */
-export const srScaleDir = (scale: number) => join("models", "super-resolution", "srgan", "1", `x${scale}`);
+export const srScaleDir = (scale: number) => join("models", "super-resolution", "srgan", "2", `x${scale}`);
 
 export function parseSrEvalArgs(argv: string[]): SrEvalOptions {
   const { values } = parseArgs({
