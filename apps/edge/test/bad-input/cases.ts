@@ -237,7 +237,7 @@ export function jsonCases(fx: Fixtures): BadCase[] {
       "",
       "UPPER",
       "dalle",
-      "fashion-cdcgan@2",
+      "fashion-cdcgan@99",
       "fashion-cdcgan@",
       "../etc/passwd",
       "a".repeat(64),
