@@ -10,7 +10,11 @@ import {
 } from "../src/training/steps.ts";
 import { backend, tinyConfig } from "./helpers.ts";
 
-describe("training steps", () => {
+// The same checks for the plain conditional GAN and the ACGAN (a class head in D, auxWeight > 0).
+describe.each([
+  ["plain", tinyConfig],
+  ["ACGAN", { ...tinyConfig, auxWeight: 1 }],
+] as const)("training steps (%s)", (_, config) => {
   let tf: typeof tfCore;
   let state: GanState;
   let images: tfCore.Tensor4D;
@@ -20,14 +24,15 @@ describe("training steps", () => {
   beforeAll(async () => {
     ({ tf } = await backend());
     state = {
-      generator: buildGenerator(tinyConfig),
-      discriminator: buildDiscriminator(tinyConfig),
+      generator: buildGenerator(config),
+      discriminator: buildDiscriminator(config),
       ...createOptimizers(tf),
-      latentDim: tinyConfig.latentDim,
-      numClasses: tinyConfig.numClasses,
+      latentDim: config.latentDim,
+      numClasses: config.numClasses,
+      auxWeight: config.auxWeight,
     };
     images = tf.randomUniform([batch, 28, 28, 1], -1, 1) as tfCore.Tensor4D;
-    labels = tf.tidy(() => oneHotLabels(tf, tf.tensor1d([0, 1, 2, 3], "int32"), tinyConfig.numClasses));
+    labels = tf.tidy(() => oneHotLabels(tf, tf.tensor1d([0, 1, 2, 3], "int32"), config.numClasses));
   });
 
   afterAll(() => {
@@ -36,11 +41,15 @@ describe("training steps", () => {
     state.discriminator.dispose();
   });
 
-  it("a D step and a G step return finite losses", () => {
+  it("a D step and a G step return finite losses that add up", () => {
     const d = discriminatorStep(tf, state, images, labels);
     const g = generatorStep(tf, state, batch);
     for (const v of [d.loss, d.realLoss, d.fakeLoss, g.loss]) expect(Number.isFinite(v)).toBe(true);
-    expect(d.loss).toBeCloseTo(d.realLoss + d.fakeLoss, 5);
+    expect(d.loss).toBeCloseTo(d.realLoss + d.fakeLoss + d.classLoss, 5);
+    expect(g.loss).toBeCloseTo(g.adversarial + (config.auxWeight ?? 0) * g.classLoss, 5);
+    // Only a class head has a class loss.
+    expect(d.classLoss > 0).toBe((config.auxWeight ?? 0) > 0);
+    expect(g.classLoss > 0).toBe((config.auxWeight ?? 0) > 0);
   });
 
   it("updates only the network it trains", () => {
@@ -68,17 +77,11 @@ describe("training steps", () => {
   });
 });
 
-describe("training steps with an auxiliary class head (ACGAN)", () => {
-  let tf: typeof tfCore;
-  let state: GanState;
-  let images: tfCore.Tensor4D;
-  let labels: tfCore.Tensor2D;
-  const batch = 4;
-  const config = { ...tinyConfig, auxWeight: 1 };
-
-  beforeAll(async () => {
-    ({ tf } = await backend());
-    state = {
+describe("the ACGAN class head", () => {
+  it("answers real/fake and names the class (a plain D only real/fake), and learns classes of real images", async () => {
+    const { tf } = await backend();
+    const config = { ...tinyConfig, auxWeight: 1 };
+    const state: GanState = {
       generator: buildGenerator(config),
       discriminator: buildDiscriminator(config),
       // A fast rate, so the head visibly learns four fixed images within a few dozen steps.
@@ -88,44 +91,19 @@ describe("training steps with an auxiliary class head (ACGAN)", () => {
       numClasses: config.numClasses,
       auxWeight: config.auxWeight,
     };
-    images = tf.randomUniform([batch, 28, 28, 1], -1, 1) as tfCore.Tensor4D;
-    labels = tf.tidy(() => oneHotLabels(tf, tf.tensor1d([0, 1, 2, 3], "int32"), config.numClasses));
-  });
-
-  afterAll(() => {
-    tf.dispose([images, labels]);
-    state.generator.dispose();
-    state.discriminator.dispose();
-  });
-
-  it("D answers real/fake and names the class; a plain D answers only real/fake", () => {
     expect(state.discriminator.outputs[0]?.shape).toEqual([null, 1 + config.numClasses]);
     const plain = buildDiscriminator(tinyConfig);
     expect(plain.outputs[0]?.shape).toEqual([null, 1]);
     plain.dispose();
-  });
-
-  it("both losses carry the class term, and D learns to name the classes of real images", () => {
-    const d = discriminatorStep(tf, state, images, labels);
-    const g = generatorStep(tf, state, batch);
-    expect(d.classLoss).toBeGreaterThan(0);
-    expect(d.loss).toBeCloseTo(d.realLoss + d.fakeLoss + d.classLoss, 5);
-    expect(g.classLoss).toBeGreaterThan(0);
-    expect(g.loss).toBeCloseTo(g.adversarial + config.auxWeight * g.classLoss, 5);
+    const images = tf.randomUniform([4, 28, 28, 1], -1, 1) as tfCore.Tensor4D;
+    const labels = tf.tidy(() => oneHotLabels(tf, tf.tensor1d([0, 1, 2, 3], "int32"), config.numClasses));
     // Four fixed images, four classes: repeated D steps must drive the head's cross-entropy down.
-    let last = d.classLoss;
+    const first = discriminatorStep(tf, state, images, labels).classLoss;
+    let last = first;
     for (let i = 0; i < 30; i++) last = discriminatorStep(tf, state, images, labels).classLoss;
-    expect(last).toBeLessThan(d.classLoss * 0.5);
-  });
-
-  it("leaks no tensors after warm-up", () => {
-    discriminatorStep(tf, state, images, labels);
-    generatorStep(tf, state, batch);
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) {
-      discriminatorStep(tf, state, images, labels);
-      generatorStep(tf, state, batch);
-    }
-    expect(tf.memory().numTensors).toBe(before);
+    expect(last).toBeLessThan(first * 0.5);
+    tf.dispose([images, labels]);
+    state.generator.dispose();
+    state.discriminator.dispose();
   });
 });
