@@ -60,7 +60,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     version: 2,
     description:
       "CycleGAN generators trained on unpaired photos ↔ Van Gogh's The Starry Night and low-poly illustrations; " +
-      "starry-night retrained longer with nearest-neighbour upsampling (no checkerboard), low-poly as in version 1.",
+      "both retrained with nearest-neighbour upsampling (no checkerboard), starry-night for longer.",
     styles: ["starry-night", "low-poly"],
   },
   {
