@@ -45,16 +45,18 @@ export interface StyleBenchRow {
 const SOURCE = join("style-transfer", "cyclegan", "1", "starry-night", "samples.png");
 const CELL = { left: 4, top: 4, width: 96, height: 96 };
 
-/** `[name@1, style]` for every style folder with a generator, sorted. */
+/** `[name@version, style]` for every style folder with a generator in each model's newest version, sorted. */
 export function shippedStyles(modelsDir: string): { model: string; style: string }[] {
   const root = join(modelsDir, "style-transfer");
   const out: { model: string; style: string }[] = [];
   if (!existsSync(root)) return out;
   for (const name of readdirSync(root).sort()) {
-    const version = join(root, name, "1");
-    if (!existsSync(version)) continue;
+    // What a request naming the model alone gets: its newest version.
+    const newest = Math.max(0, ...readdirSync(join(root, name)).map(Number).filter(Number.isInteger));
+    const version = join(root, name, String(newest));
+    if (newest === 0 || !existsSync(version)) continue;
     for (const style of readdirSync(version).sort()) {
-      if (existsSync(join(version, style, "model.json"))) out.push({ model: `${name}@1`, style });
+      if (existsSync(join(version, style, "model.json"))) out.push({ model: `${name}@${newest}`, style });
     }
   }
   return out;
