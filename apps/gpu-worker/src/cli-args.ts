@@ -73,7 +73,10 @@ export interface TrainFlagValues {
   "no-samples": boolean;
 }
 
-/** TRAIN_FLAGS as trainer options; where a run writes by default is the command's to say. */
+/**
+ * TRAIN_FLAGS as trainer options; where a run writes by default is the command's to say. Every trainer's default
+ * is under .ganvas/runs/, beside its state: a run never overwrites a shipped version unless --out names it.
+ */
 export function trainFlagOptions(
   values: TrainFlagValues,
   usage: string,

@@ -205,7 +205,7 @@ describe("CycleGAN training", () => {
       /--upsampling/,
     );
     const o = parseCycleGanTrainArgs(["--style", "low-poly"]);
-    expect(o.outDir).toBe(join("models", "style-transfer", "cyclegan", "2", "low-poly"));
+    expect(o.outDir).toBe(join(".ganvas", "runs", "cyclegan", "low-poly"));
     expect(o.weights).toEqual(CYCLEGAN_DEFAULTS.weights);
     expect(o.poolSize).toBe(50);
   });

@@ -91,7 +91,7 @@ describe("pix2pix-train", () => {
       epochs: 6,
       batchSize: 4,
       lambda: 100,
-      outDir: join("models", "style-transfer", "pix2pix", "1", "noto-emoji"),
+      outDir: join(".ganvas", "runs", "pix2pix", "noto-emoji"),
     });
   });
 });

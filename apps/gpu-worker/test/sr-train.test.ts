@@ -125,10 +125,8 @@ describe("sr-train loop", () => {
   });
 
   it("parses CLI options and rejects bad ones", () => {
-    expect(parseSrTrainArgs([]).outDir).toBe(join("models", "super-resolution", "srgan", "2", "x2"));
-    expect(parseSrTrainArgs(["--model", "sr-x4"]).outDir).toBe(
-      join("models", "super-resolution", "srgan", "2", "x4"),
-    );
+    expect(parseSrTrainArgs([]).outDir).toBe(join(".ganvas", "runs", "srgan-x2"));
+    expect(parseSrTrainArgs(["--model", "sr-x4"]).outDir).toBe(join(".ganvas", "runs", "srgan-x4"));
     expect(parseSrTrainArgs(["--lr", "2e-4", "--lr-min", "1e-5"])).toMatchObject({
       learningRate: 2e-4,
       learningRateMin: 1e-5,

@@ -101,7 +101,7 @@ describe("trainer", () => {
       batchSize: 32,
       seed: 9,
       resume: true,
-      outDir: join("models", "text-to-image", "fashion-cdcgan", "1"),
+      outDir: join(".ganvas", "runs", "fashion-cdcgan"),
     });
     expect(() => parseTrainArgs(["--model", "nope"])).toThrow(/Unknown model/);
     expect(() => parseTrainArgs(["--epochs", "0"])).toThrow(/positive integer/);

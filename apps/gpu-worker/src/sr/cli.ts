@@ -58,7 +58,7 @@ export interface SrEvalOptions {
   reports?: SrEvalReport[];
 }
 
-/** Where sr-train writes and sr-eval reads a scale's generator by default. */
+/** Where sr-eval reads a scale's generator by default: the shipped default version. */
 export const srScaleDir = (scale: number) => join("models", "super-resolution", "srgan", "2", `x${scale}`);
 
 export function parseSrEvalArgs(argv: string[]): SrEvalOptions {
@@ -236,7 +236,7 @@ export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
     throw new Error(`Nothing to do: give --pretrain-steps or --gan-steps.\n${TRAIN_USAGE}`);
   const { scale } = SR_MODELS[model].config;
   const common = trainFlagOptions(values, TRAIN_USAGE, {
-    outDir: srScaleDir(scale),
+    outDir: join(".ganvas", "runs", `srgan-x${scale}`),
     stateDir: join(".ganvas", "train", `srgan-x${scale}`),
   });
   return {

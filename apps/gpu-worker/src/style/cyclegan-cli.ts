@@ -45,7 +45,7 @@ export function parseCycleGanTrainArgs(argv: string[]): CycleGanTrainOptions {
     throw new Error(`--style must be one of ${UNPAIRED_STYLES.join(", ")}, got "${style ?? ""}".\n${USAGE}`);
   }
   const common = trainFlagOptions(values, USAGE, {
-    outDir: join("models", "style-transfer", "cyclegan", "2", style),
+    outDir: join(".ganvas", "runs", "cyclegan", style),
     stateDir: join(".ganvas", "train", "cyclegan", style),
   });
   const d = CYCLEGAN_DEFAULTS;

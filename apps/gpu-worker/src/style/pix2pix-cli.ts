@@ -44,7 +44,7 @@ export function parsePix2PixTrainArgs(argv: string[]): Pix2PixTrainOptions {
     throw new Error(`--style must be one of ${PAIRED_STYLES.join(", ")}, got "${style}".\n${USAGE}`);
   }
   const common = trainFlagOptions(values, USAGE, {
-    outDir: join("models", "style-transfer", "pix2pix", "1", style),
+    outDir: join(".ganvas", "runs", "pix2pix", style),
     stateDir: join(".ganvas", "train", "pix2pix", style),
   });
   const d = PIX2PIX_DEFAULTS;

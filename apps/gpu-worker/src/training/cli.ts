@@ -38,7 +38,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     throw new Error(`Unknown model "${model}": choose one of ${Object.keys(MODELS).join(", ")}.\n${USAGE}`);
   }
   const common = trainFlagOptions(values, USAGE, {
-    outDir: join("models", MODELS[model].task, model, "1"),
+    outDir: join(".ganvas", "runs", model),
     // Resume state is bulky and local to a run; .ganvas/ is ignored by git.
     stateDir: join(".ganvas", "train", model),
   });
