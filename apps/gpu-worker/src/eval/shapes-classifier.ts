@@ -10,6 +10,7 @@ import {
   shapeBatch,
 } from "../data/shapes.ts";
 import { fsHandler } from "../models/fs-handler.ts";
+import { trainableVariables } from "../training/steps.ts";
 import { attributeLoss } from "../training/text-steps.ts";
 import {
   CLASSIFIER_INFO,
@@ -176,7 +177,7 @@ export async function loadOrTrainShapesClassifier(o: {
   const { tf } = o;
   const model = buildShapesClassifier(cfg);
   const optimizer = tf.train.adam(2e-3);
-  const weights = model.trainableWeights.map((w) => w.read() as import("@tensorflow/tfjs-core").Variable);
+  const weights = trainableVariables(model);
   const started = performance.now();
   const batches = Math.ceil(cfg.trainImages / cfg.batchSize);
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {

@@ -17,7 +17,7 @@ import {
   type TrainResult,
 } from "../training/loop.ts";
 import { rng } from "../training/random.ts";
-import type { GanState } from "../training/steps.ts";
+import { type GanState, trainableVariables } from "../training/steps.ts";
 import {
   busiestWindow,
   loadTrainingPhotos,
@@ -55,10 +55,6 @@ export function createSrOptimizers(tf: Tf, lr = 1e-4): Pick<SrState, "gOptimizer
   return { gOptimizer: tf.train.adam(lr, 0.9, 0.999), dOptimizer: tf.train.adam(lr, 0.9, 0.999) };
 }
 
-function vars(model: tfl.LayersModel): tfCore.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tfCore.Variable);
-}
-
 /** Phase 1: content (L1) loss only, as the PSNR-oriented pretraining of SRGAN/ESRGAN. */
 export function contentStep(tf: Tf, state: SrState, lr: tfCore.Tensor4D, hr: tfCore.Tensor4D): SrLosses {
   const loss = tf.tidy(() => {
@@ -68,7 +64,7 @@ export function contentStep(tf: Tf, state: SrState, lr: tfCore.Tensor4D, hr: tfC
           tf.abs(tf.sub(state.generator.apply(lr, { training: true }) as tfCore.Tensor, hr)),
         ) as tfCore.Scalar,
       true,
-      vars(state.generator),
+      trainableVariables(state.generator),
     );
     return cost?.dataSync()[0] ?? Number.NaN;
   });
@@ -99,7 +95,7 @@ export function adversarialStep(
         ) as tfCore.Scalar;
       },
       true,
-      vars(state.discriminator),
+      trainableVariables(state.discriminator),
     );
     let content = 0;
     let adversarial = 0;
@@ -116,7 +112,7 @@ export function adversarialStep(
         return tf.add(c, tf.mul(a, advWeight)) as tfCore.Scalar;
       },
       true,
-      vars(state.generator),
+      trainableVariables(state.generator),
     );
     return {
       d: dCost?.dataSync()[0] ?? Number.NaN,

@@ -19,7 +19,7 @@ import {
   type TrainResult,
 } from "../training/loop.ts";
 import { rng } from "../training/random.ts";
-import type { GanState } from "../training/steps.ts";
+import { type GanState, trainableVariables } from "../training/steps.ts";
 import {
   buildCycleGanGenerator,
   buildPatchDiscriminator,
@@ -111,10 +111,6 @@ export class ImagePool {
   }
 }
 
-function vars(...models: tfl.LayersModel[]): tfCore.Variable[] {
-  return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tfCore.Variable));
-}
-
 /** LSGAN: mean squared distance of every patch logit to the target label. */
 function lsgan(tf: Tf, logits: tfCore.Tensor, target: number): tfCore.Scalar {
   // sub + square rather than squaredDifference, whose gradient mishandles broadcasting in tfjs-core.
@@ -169,7 +165,7 @@ export function cycleGanStep(
         return total as tfCore.Scalar;
       },
       true,
-      vars(state.gAB, state.gBA),
+      trainableVariables(state.gAB, state.gBA),
     );
     const pooledA = tf.tensor4d(pools.a.queryBatch(fakeA, n, next), realA.shape);
     const pooledB = tf.tensor4d(pools.b.queryBatch(fakeB, n, next), realB.shape);
@@ -190,7 +186,7 @@ export function cycleGanStep(
         return tf.add(lossA, lossB) as tfCore.Scalar;
       },
       false,
-      vars(state.dA, state.dB),
+      trainableVariables(state.dA, state.dB),
     );
     return { dA, dB, adversarial, cycle, identity, g: gCost?.dataSync()[0] ?? Number.NaN };
   });

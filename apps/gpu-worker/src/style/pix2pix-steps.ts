@@ -1,5 +1,6 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { trainableVariables } from "../training/steps.ts";
 
 type Tf = typeof tfCore;
 
@@ -20,10 +21,6 @@ export interface Pix2PixLosses {
   l1: number;
   /** The generator's total objective: adversarial + λ·l1. */
   g: number;
-}
-
-function vars(model: tfl.LayersModel): tfCore.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tfCore.Variable);
 }
 
 function bce(tf: Tf, logits: tfCore.Tensor, label: 0 | 1): tfCore.Scalar {
@@ -60,7 +57,7 @@ export function pix2pixStep(
           return tf.add(adv, tf.mul(dist, lambda)) as tfCore.Scalar;
         },
         true,
-        vars(state.generator),
+        trainableVariables(state.generator),
       );
       const generated = fake as tfCore.Tensor;
       const d = state.dOptimizer.minimize(
@@ -70,7 +67,7 @@ export function pix2pixStep(
           return tf.mul(tf.add(bce(tf, real, 1), bce(tf, made, 0)), 0.5) as tfCore.Scalar;
         },
         true,
-        vars(state.discriminator),
+        trainableVariables(state.discriminator),
       );
       return {
         d: d?.dataSync()[0] ?? Number.NaN,

@@ -43,8 +43,9 @@ export function createOptimizers(tf: Tf): { dOptimizer: tfCore.Optimizer; gOptim
 /** One-sided smoothing: real targets of 0.9 keep D from growing overconfident; fakes stay at 0. */
 export const REAL_LABEL = 0.9;
 
-function trainableVariables(model: tfl.LayersModel): tfCore.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tfCore.Variable);
+/** The variables an optimizer may update: the models' trainable weights, in order. */
+export function trainableVariables(...models: tfl.LayersModel[]): tfCore.Variable[] {
+  return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tfCore.Variable));
 }
 
 function logits(model: tfl.LayersModel, inputs: tfCore.Tensor[]): tfCore.Tensor {
@@ -66,6 +67,36 @@ function classLoss(tf: Tf, classLogits: tfCore.Tensor | undefined, oneHot: tfCor
 }
 
 const read = (t: tfCore.Tensor | undefined) => (t ? (t.dataSync()[0] ?? Number.NaN) : Number.NaN);
+
+/**
+ * One optimizer update of `model`'s weights on a loss made of parts: `loss` returns the parts and their
+ * weighted total. Returns the total, then each part, as numbers (NaN when the optimizer returned no cost);
+ * every tensor the update made is freed. Each GAN step is one call, so each reports its parts the same way.
+ */
+export function minimizeReporting(
+  tf: Tf,
+  optimizer: tfCore.Optimizer,
+  model: tfl.LayersModel,
+  /** Parts are scalar-valued losses (tf.losses returns them typed as any rank). */
+  loss: () => { total: tfCore.Scalar; parts: tfCore.Tensor[] },
+): number[] {
+  const kept = tf.tidy(() => {
+    let parts: tfCore.Tensor[] = [];
+    const total = optimizer.minimize(
+      () => {
+        const l = loss();
+        parts = l.parts.map((t) => tf.keep(t));
+        return l.total;
+      },
+      true,
+      trainableVariables(model),
+    );
+    return [total ?? tf.scalar(Number.NaN), ...parts];
+  });
+  const values = kept.map(read);
+  tf.dispose(kept);
+  return values;
+}
 
 /** The models take one-hot float labels: [batch] int32 → [batch, numClasses]. */
 export function oneHotLabels(tf: Tf, classes: tfCore.Tensor1D, numClasses: number): tfCore.Tensor2D {
@@ -90,31 +121,19 @@ export function discriminatorStep(
   /** One-hot, [batch, numClasses]. */
   realLabels: tfCore.Tensor2D,
 ): DiscriminatorLosses {
-  const kept = tf.tidy(() => {
+  const [loss, realLoss, fakeLoss, named] = tf.tidy(() => {
     const batch = realImages.shape[0];
     const { noise, labels } = sampleConditions(tf, state, batch);
     // Generated outside minimize() so the tape does not record the generator's forward pass.
     const fakes = logits(state.generator, [noise, labels]);
-    let parts: tfCore.Scalar[] = [];
-    const total = state.dOptimizer.minimize(
-      () => {
-        const r = judge(tf, state, realImages, realLabels);
-        const real = tf.losses.sigmoidCrossEntropy(tf.fill([batch, 1], REAL_LABEL), r.logit);
-        const fake = tf.losses.sigmoidCrossEntropy(
-          tf.zeros([batch, 1]),
-          judge(tf, state, fakes, labels).logit,
-        );
-        const named = classLoss(tf, r.classes, realLabels);
-        parts = [real, fake, named].map((t) => tf.keep(t) as tfCore.Scalar);
-        return tf.addN([real, fake, named]) as tfCore.Scalar;
-      },
-      true,
-      trainableVariables(state.discriminator),
-    );
-    return [total ?? tf.scalar(Number.NaN), ...parts];
+    return minimizeReporting(tf, state.dOptimizer, state.discriminator, () => {
+      const r = judge(tf, state, realImages, realLabels);
+      const real = tf.losses.sigmoidCrossEntropy(tf.fill([batch, 1], REAL_LABEL), r.logit);
+      const fake = tf.losses.sigmoidCrossEntropy(tf.zeros([batch, 1]), judge(tf, state, fakes, labels).logit);
+      const named = classLoss(tf, r.classes, realLabels);
+      return { total: tf.addN([real, fake, named]) as tfCore.Scalar, parts: [real, fake, named] };
+    });
   });
-  const [loss, realLoss, fakeLoss, named] = kept.map(read);
-  tf.dispose(kept);
   return {
     loss: loss ?? Number.NaN,
     realLoss: realLoss ?? Number.NaN,
@@ -128,25 +147,17 @@ export function discriminatorStep(
  * plus auxWeight · the head's cross-entropy on the fakes against the classes they were asked for.
  */
 export function generatorStep(tf: Tf, state: GanState, batch: number): GeneratorLosses {
-  const kept = tf.tidy(() => {
+  const [loss, adversarial, named] = tf.tidy(() => {
     const { noise, labels } = sampleConditions(tf, state, batch);
-    let parts: tfCore.Scalar[] = [];
-    const total = state.gOptimizer.minimize(
-      () => {
-        const fakes = logits(state.generator, [noise, labels]);
-        const f = judge(tf, state, fakes, labels);
-        const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batch, 1]), f.logit);
-        const named = classLoss(tf, f.classes, labels);
-        parts = [adversarial, named].map((t) => tf.keep(t) as tfCore.Scalar);
-        return tf.add(adversarial, tf.mul(named, state.auxWeight ?? 0)) as tfCore.Scalar;
-      },
-      true,
-      trainableVariables(state.generator),
-    );
-    return [total ?? tf.scalar(Number.NaN), ...parts];
+    return minimizeReporting(tf, state.gOptimizer, state.generator, () => {
+      const fakes = logits(state.generator, [noise, labels]);
+      const f = judge(tf, state, fakes, labels);
+      const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batch, 1]), f.logit);
+      const named = classLoss(tf, f.classes, labels);
+      const total = tf.add(adversarial, tf.mul(named, state.auxWeight ?? 0)) as tfCore.Scalar;
+      return { total, parts: [adversarial, named] };
+    });
   });
-  const [loss, adversarial, named] = kept.map(read);
-  tf.dispose(kept);
   return {
     loss: loss ?? Number.NaN,
     adversarial: adversarial ?? Number.NaN,

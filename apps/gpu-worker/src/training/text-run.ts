@@ -14,6 +14,7 @@ import { recordedOptions, resumeFrom, TrainingLoop, type TrainResult } from "./l
 import type { TrainOptions } from "./run.ts";
 import { SAMPLES_PNG } from "./samples.ts";
 import { snapshotDir } from "./snapshots.ts";
+import { trainableVariables } from "./steps.ts";
 import { batchSeed, disposeTextBatch, drawTextBatch } from "./text-batch.ts";
 import { writeTextSampleGrid } from "./text-samples.ts";
 
@@ -63,7 +64,7 @@ function warmUpAttributeHead(
   draw: (k: number) => TextBatch,
 ): number {
   const optimizer = tf.train.adam(WARMUP_LEARNING_RATE);
-  const variables = state.discriminator.trainableWeights.map((w) => w.read() as tfCore.Variable);
+  const variables = trainableVariables(state.discriminator);
   let last = Number.NaN;
   for (let k = 0; k < steps; k++) {
     const real = draw(k);

@@ -1,6 +1,6 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { REAL_LABEL } from "./steps.ts";
+import { minimizeReporting, REAL_LABEL } from "./steps.ts";
 
 type Tf = typeof tfCore;
 
@@ -46,10 +46,6 @@ export interface TextGeneratorLosses {
   attributeLoss: number;
 }
 
-function trainableVariables(model: tfl.LayersModel): tfCore.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tfCore.Variable);
-}
-
 function judge(tf: Tf, d: tfl.LayersModel, images: tfCore.Tensor, tokens: tfCore.Tensor) {
   const out = d.apply([images, tokens], { training: true }) as tfCore.Tensor2D;
   return { logit: tf.slice(out, [0, 0], [-1, 1]), attributes: tf.slice(out, [0, 1], [-1, -1]) };
@@ -80,37 +76,27 @@ export function attributeLoss(
   return total as tfCore.Scalar;
 }
 
-const read = (t: tfCore.Tensor | undefined) => (t ? (t.dataSync()[0] ?? Number.NaN) : Number.NaN);
-
 /**
  * D learns: real (image, caption) → real (target 0.9, one-sided smoothing), G's image for the same caption →
  * fake, and names the attributes of real images (auxiliary head, trained on real images only so it never
  * learns from the generator's mistakes).
  */
 export function textDiscriminatorStep(tf: Tf, state: TextGanState, real: TextBatch): TextDiscriminatorLosses {
-  const kept = tf.tidy(() => {
+  const [loss, realLoss, fakeLoss, aux] = tf.tidy(() => {
     const batch = real.images.shape[0];
     const noise = tf.randomNormal([batch, state.latentDim]);
     // Generated outside minimize() so the tape does not record the generator's forward pass.
     const fakes = state.generator.apply([noise, real.tokens], { training: true }) as tfCore.Tensor;
-    let parts: tfCore.Scalar[] = [];
-    const total = state.dOptimizer.minimize(
-      () => {
-        const r = judge(tf, state.discriminator, real.images, real.tokens);
-        const f = judge(tf, state.discriminator, fakes, real.tokens);
-        const realLoss = tf.losses.sigmoidCrossEntropy(tf.fill([batch, 1], REAL_LABEL), r.logit);
-        const fakeLoss = tf.losses.sigmoidCrossEntropy(tf.zeros([batch, 1]), f.logit);
-        const aux = attributeLoss(tf, r.attributes, real.targets, state.attributeSizes);
-        parts = [realLoss, fakeLoss, aux].map((t) => tf.keep(t) as tfCore.Scalar);
-        return tf.addN([realLoss, fakeLoss, tf.mul(aux, state.discriminatorAuxWeight)]) as tfCore.Scalar;
-      },
-      true,
-      trainableVariables(state.discriminator),
-    );
-    return [total ?? tf.scalar(Number.NaN), ...parts];
+    return minimizeReporting(tf, state.dOptimizer, state.discriminator, () => {
+      const r = judge(tf, state.discriminator, real.images, real.tokens);
+      const f = judge(tf, state.discriminator, fakes, real.tokens);
+      const realLoss = tf.losses.sigmoidCrossEntropy(tf.fill([batch, 1], REAL_LABEL), r.logit);
+      const fakeLoss = tf.losses.sigmoidCrossEntropy(tf.zeros([batch, 1]), f.logit);
+      const aux = attributeLoss(tf, r.attributes, real.targets, state.attributeSizes);
+      const total = tf.addN([realLoss, fakeLoss, tf.mul(aux, state.discriminatorAuxWeight)]) as tfCore.Scalar;
+      return { total, parts: [realLoss, fakeLoss, aux] };
+    });
   });
-  const [loss, realLoss, fakeLoss, aux] = kept.map(read);
-  tf.dispose(kept);
   return {
     loss: loss ?? Number.NaN,
     realLoss: realLoss ?? Number.NaN,
@@ -124,26 +110,20 @@ export function textDiscriminatorStep(tf: Tf, state: TextGanState, real: TextBat
  * the auxiliary head's cross-entropy on the attributes the captions name.
  */
 export function textGeneratorStep(tf: Tf, state: TextGanState, wanted: TextBatch): TextGeneratorLosses {
-  const kept = tf.tidy(() => {
+  const [loss, adversarial, aux] = tf.tidy(() => {
     const batch = wanted.tokens.shape[0];
     const noise = tf.randomNormal([batch, state.latentDim]);
-    let parts: tfCore.Scalar[] = [];
-    const total = state.gOptimizer.minimize(
-      () => {
-        const fakes = state.generator.apply([noise, wanted.tokens], { training: true }) as tfCore.Tensor;
-        const f = judge(tf, state.discriminator, fakes, wanted.tokens);
-        const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batch, 1]), f.logit);
-        const aux = attributeLoss(tf, f.attributes, wanted.targets, state.attributeSizes, wanted.mask);
-        parts = [adversarial, aux].map((t) => tf.keep(t) as tfCore.Scalar);
-        return tf.add(adversarial, tf.mul(aux, state.auxWeight)) as tfCore.Scalar;
-      },
-      true,
-      trainableVariables(state.generator),
-    );
-    return [total ?? tf.scalar(Number.NaN), ...parts];
+    return minimizeReporting(tf, state.gOptimizer, state.generator, () => {
+      const fakes = state.generator.apply([noise, wanted.tokens], { training: true }) as tfCore.Tensor;
+      const f = judge(tf, state.discriminator, fakes, wanted.tokens);
+      const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batch, 1]), f.logit);
+      const aux = attributeLoss(tf, f.attributes, wanted.targets, state.attributeSizes, wanted.mask);
+      return {
+        total: tf.add(adversarial, tf.mul(aux, state.auxWeight)) as tfCore.Scalar,
+        parts: [adversarial, aux],
+      };
+    });
   });
-  const [loss, adversarial, aux] = kept.map(read);
-  tf.dispose(kept);
   return {
     loss: loss ?? Number.NaN,
     adversarial: adversarial ?? Number.NaN,
