@@ -17,7 +17,7 @@ import {
   type TrainResult,
 } from "../training/loop.ts";
 import { rng } from "../training/random.ts";
-import { type GanState, trainableVariables } from "../training/steps.ts";
+import { disposeGan, type GanState, trainableVariables } from "../training/steps.ts";
 import {
   busiestWindow,
   loadTrainingPhotos,
@@ -324,10 +324,7 @@ export async function trainSr(options: SrTrainOptions): Promise<TrainResult<SrTr
     });
   } finally {
     loop.stop();
-    state.generator.dispose();
-    state.discriminator.dispose();
-    state.gOptimizer.dispose();
-    state.dOptimizer.dispose();
+    disposeGan(state);
   }
   return loop.result(meta);
 }

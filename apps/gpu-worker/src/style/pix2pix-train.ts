@@ -17,6 +17,7 @@ import {
   type TrainResult,
 } from "../training/loop.ts";
 import { rng } from "../training/random.ts";
+import { disposeGan } from "../training/steps.ts";
 import { type EmojiPair, loadEmojiPairs } from "./emoji-data.ts";
 import {
   type PairedScores,
@@ -240,10 +241,7 @@ export async function trainPix2Pix(options: Pix2PixTrainOptions): Promise<TrainR
     if (options.card !== false) await writeCard(tf, state, options, data.heldOut, heldOut, loop.log);
   } finally {
     loop.stop();
-    state.generator.dispose();
-    state.discriminator.dispose();
-    state.gOptimizer.dispose();
-    state.dOptimizer.dispose();
+    disposeGan(state);
   }
   return loop.result(meta);
 }

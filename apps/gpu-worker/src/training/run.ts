@@ -17,7 +17,14 @@ import { recordedOptions, resumeFrom, type TrainerOptions, TrainingLoop, type Tr
 import { rng } from "./random.ts";
 import { SAMPLES_PNG, writeSampleGrid } from "./samples.ts";
 import { SNAPSHOT_EVERY, snapshotDir } from "./snapshots.ts";
-import { createOptimizers, discriminatorStep, type GanState, generatorStep, oneHotLabels } from "./steps.ts";
+import {
+  createOptimizers,
+  discriminatorStep,
+  disposeGan,
+  type GanState,
+  generatorStep,
+  oneHotLabels,
+} from "./steps.ts";
 
 export interface TrainOptions extends TrainerOptions {
   model: ModelName;
@@ -149,10 +156,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     loop.stop();
     tf.dispose([data.images, data.labels]);
-    state.generator.dispose();
-    state.discriminator.dispose();
-    state.dOptimizer.dispose();
-    state.gOptimizer.dispose();
+    disposeGan(state);
   }
   return loop.result(meta);
 }

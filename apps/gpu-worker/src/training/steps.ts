@@ -18,6 +18,16 @@ export interface GanState {
   auxWeight?: number;
 }
 
+/** What a GAN trainer owns for the whole run: freed when the run ends, however it ends. */
+export function disposeGan(
+  state: Pick<GanState, "generator" | "discriminator" | "dOptimizer" | "gOptimizer">,
+): void {
+  state.generator.dispose();
+  state.discriminator.dispose();
+  state.dOptimizer.dispose();
+  state.gOptimizer.dispose();
+}
+
 export interface DiscriminatorLosses {
   /** realLoss + fakeLoss (+ classLoss with an auxiliary head). */
   loss: number;

@@ -14,7 +14,7 @@ import { recordedOptions, resumeFrom, TrainingLoop, type TrainResult } from "./l
 import type { TrainOptions } from "./run.ts";
 import { SAMPLES_PNG } from "./samples.ts";
 import { snapshotDir } from "./snapshots.ts";
-import { trainableVariables } from "./steps.ts";
+import { disposeGan, trainableVariables } from "./steps.ts";
 import { batchSeed, disposeTextBatch, drawTextBatch } from "./text-batch.ts";
 import { writeTextSampleGrid } from "./text-samples.ts";
 
@@ -167,10 +167,7 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     });
   } finally {
     loop.stop();
-    state.generator.dispose();
-    state.discriminator.dispose();
-    state.dOptimizer.dispose();
-    state.gOptimizer.dispose();
+    disposeGan(state);
   }
   return loop.result(meta);
 }
