@@ -13,6 +13,44 @@ export interface ClassScore {
   realFeatureDiversity: number;
 }
 
+/** A card's Fréchet entry: the generated-vs-real distance next to the real-vs-real baseline, and their ratio. */
+export interface FrechetReport {
+  features: string;
+  generatedVsReal: number;
+  realVsReal: number;
+  ratio: number;
+  target: number;
+  met: boolean;
+  sets: { reference: number; generated: number; baseline: number };
+}
+
+const significant = (x: number) => Number(x.toPrecision(6));
+
+/** The Fréchet entry both evaluators write, from distances on the judge's `featureDim`-wide features. */
+export function frechetReport(
+  generatedVsReal: number,
+  realVsReal: number,
+  featureDim: number,
+  target: number,
+  sets: FrechetReport["sets"],
+): FrechetReport {
+  const ratio = realVsReal > 0 ? generatedVsReal / realVsReal : Number.POSITIVE_INFINITY;
+  return {
+    features: `classifier penultimate layer (${featureDim})`,
+    generatedVsReal: significant(generatedVsReal),
+    realVsReal: significant(realVsReal),
+    ratio: significant(ratio),
+    target,
+    met: ratio <= target,
+    sets,
+  };
+}
+
+/** The table line both evaluators print for it. */
+export function formatFrechet(f: FrechetReport): string {
+  return `Fréchet distance  ${f.generatedVsReal.toFixed(3)} generated vs real, ${f.realVsReal.toFixed(3)} real vs real → ${f.ratio.toFixed(2)}× (target ≤ ${f.target}×: ${f.met ? "met" : "NOT met"})`;
+}
+
 export interface ModelCard {
   model: string;
   task: string;
@@ -44,15 +82,7 @@ export interface ModelCard {
       testImages: number;
     };
     promptAccuracy: { overall: number; target: number; met: boolean };
-    frechet: {
-      features: string;
-      generatedVsReal: number;
-      realVsReal: number;
-      ratio: number;
-      target: number;
-      met: boolean;
-      sets: { reference: number; generated: number; baseline: number };
-    };
+    frechet: FrechetReport;
     diversity: {
       pixelRatio: { mean: number; min: number };
       featureRatio: { mean: number; min: number };
@@ -95,7 +125,7 @@ export function formatCard(card: ModelCard): string {
     ...rows.map(line),
     "",
     `prompt accuracy   ${pct(e.promptAccuracy.overall)}  (target ≥ ${pct(e.promptAccuracy.target)}: ${yes(e.promptAccuracy.met)}; classifier ceiling ${pct(e.classifier.testAccuracy)})`,
-    `Fréchet distance  ${num(e.frechet.generatedVsReal)} generated vs real, ${num(e.frechet.realVsReal)} real vs real → ${e.frechet.ratio.toFixed(2)}× (target ≤ ${e.frechet.target}×: ${yes(e.frechet.met)})`,
+    formatFrechet(e.frechet),
     ...(e.curve
       ? [
           `curve             ${e.curve.points.map((p) => `${p.seconds} s ${pct(p.promptAccuracy)}`).join(", ")}`,

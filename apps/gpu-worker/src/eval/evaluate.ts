@@ -6,7 +6,7 @@ import { generateBatch } from "../models/generate.ts";
 import { loadGenerator } from "../models/load.ts";
 import { isModelName, MODELS } from "../models/registry.ts";
 import { listSnapshots } from "../training/snapshots.ts";
-import type { ClassScore, ModelCard } from "./card.ts";
+import { type ClassScore, frechetReport, type ModelCard } from "./card.ts";
 import {
   type ClassifierConfig,
   defaultClassifierConfig,
@@ -62,7 +62,6 @@ function rows(values: Float32Array, dim: number, indices: readonly number[]): Fl
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
-const significant = (x: number) => Number(x.toPrecision(6));
 
 /** The issue's time-to-quality mark: training time until prompt accuracy first reaches 90%. */
 const CURVE_THRESHOLD = 0.9;
@@ -219,7 +218,6 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
     gaussianOf(rows(real.features, dim, baselineIdx), baselineIdx.length, dim),
     referenceStats,
   );
-  const ratio = realVsReal > 0 ? generatedVsReal / realVsReal : Number.POSITIVE_INFINITY;
   const ratios = (key: "Pixel" | "Feature") =>
     perClassScores.map((s) => s[`generated${key}Diversity`] / s[`real${key}Diversity`]);
   const summary = (r: number[]) => ({
@@ -264,19 +262,11 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
         target: TARGETS.promptAccuracy,
         met: overall >= TARGETS.promptAccuracy,
       },
-      frechet: {
-        features: `classifier penultimate layer (${dim})`,
-        generatedVsReal: significant(generatedVsReal),
-        realVsReal: significant(realVsReal),
-        ratio: significant(ratio),
-        target: TARGETS.frechetRatio,
-        met: ratio <= TARGETS.frechetRatio,
-        sets: {
-          reference: reference.length,
-          generated: config.numClasses * perClass,
-          baseline: baselineIdx.length,
-        },
-      },
+      frechet: frechetReport(generatedVsReal, realVsReal, dim, TARGETS.frechetRatio, {
+        reference: reference.length,
+        generated: config.numClasses * perClass,
+        baseline: baselineIdx.length,
+      }),
       diversity: { pixelRatio: summary(ratios("Pixel")), featureRatio: summary(ratios("Feature")) },
       perClass: perClassScores,
       ...(curve ? { curve } : {}),

@@ -16,6 +16,7 @@ import { generateFromPrompts } from "../models/text-generate.ts";
 import type { CurvePoint, TrainingMetadata } from "../training/checkpoint.ts";
 import { rng } from "../training/random.ts";
 import { listSnapshots } from "../training/snapshots.ts";
+import { type FrechetReport, formatFrechet, frechetReport } from "./card.ts";
 import { frechetDistance, gaussianOf, meanPairwiseDistance } from "./linalg.ts";
 import {
   attributeAccuracy,
@@ -81,15 +82,7 @@ export interface ShapesModelCard {
       target: number;
       met: boolean;
     };
-    frechet: {
-      features: string;
-      generatedVsReal: number;
-      realVsReal: number;
-      ratio: number;
-      target: number;
-      met: boolean;
-      sets: { reference: number; generated: number; baseline: number };
-    };
+    frechet: FrechetReport;
     diversity: {
       prompts: number;
       seedsPerPrompt: number;
@@ -106,7 +99,6 @@ export interface ShapesModelCard {
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
-const significant = (x: number) => Number(x.toPrecision(6));
 
 /** A full caption (every attribute named) per prompt, paraphrased by the same templates as training. */
 export function evalPrompts(count: number, seed: number): ShapeSample[] {
@@ -186,7 +178,11 @@ export async function evaluateShapesModel(options: ShapesEvalOptions): Promise<S
   const refStats = gaussianOf(refFeatures, reference.count, dim);
   const generatedVsReal = frechetDistance(gaussianOf(gen.scored.features, promptCount, dim), refStats);
   const realVsReal = frechetDistance(gaussianOf(baseFeatures, baseline.count, dim), refStats);
-  const ratio = realVsReal > 0 ? generatedVsReal / realVsReal : Number.POSITIVE_INFINITY;
+  const frechet = frechetReport(generatedVsReal, realVsReal, dim, SHAPES_TARGETS.frechetRatio, {
+    reference: reference.count,
+    generated: promptCount,
+    baseline: baseline.count,
+  });
 
   // Diversity: one prompt, many seeds, against real drawings of the same attributes (their jitter).
   const diversityPrompts = prompts.slice(0, 10);
@@ -249,8 +245,8 @@ export async function evaluateShapesModel(options: ShapesEvalOptions): Promise<S
           perAttribute[a] ?? 0,
         ]),
       ),
-      frechetDistance: significant(generatedVsReal),
-      frechetRatio: significant(ratio),
+      frechetDistance: frechet.generatedVsReal,
+      frechetRatio: frechet.ratio,
       diversityPixelRatio: summary(pixelRatios).mean,
       ...(curve?.secondsTo90 != null ? { minutesTo90: round(curve.secondsTo90 / 60, 1) } : {}),
       trainingStepsPerSecond: round(meta.step / Math.max(1, meta.trainingSeconds), 3),
@@ -286,15 +282,7 @@ export async function evaluateShapesModel(options: ShapesEvalOptions): Promise<S
         target: SHAPES_TARGETS.promptAccuracyPerAttribute,
         met: minAttribute >= SHAPES_TARGETS.promptAccuracyPerAttribute,
       },
-      frechet: {
-        features: `classifier penultimate layer (${dim})`,
-        generatedVsReal: significant(generatedVsReal),
-        realVsReal: significant(realVsReal),
-        ratio: significant(ratio),
-        target: SHAPES_TARGETS.frechetRatio,
-        met: ratio <= SHAPES_TARGETS.frechetRatio,
-        sets: { reference: reference.count, generated: promptCount, baseline: baseline.count },
-      },
+      frechet,
       diversity: {
         prompts: diversityPrompts.length,
         seedsPerPrompt: perPrompt,
@@ -353,7 +341,7 @@ export function formatShapesCard(card: ShapesModelCard): string {
     ),
     "",
     `all attributes right  ${pct(e.promptAccuracy.allAttributes)}; target ≥ ${pct(e.promptAccuracy.target)} per attribute: ${e.promptAccuracy.met ? "met" : "NOT met"}`,
-    `Fréchet distance  ${e.frechet.generatedVsReal.toFixed(3)} generated vs real, ${e.frechet.realVsReal.toFixed(3)} real vs real → ${e.frechet.ratio.toFixed(2)}× (target ≤ ${e.frechet.target}×: ${e.frechet.met ? "met" : "NOT met"})`,
+    formatFrechet(e.frechet),
     `diversity ratio   pixels mean ${e.diversity.pixelRatio.mean.toFixed(2)} min ${e.diversity.pixelRatio.min.toFixed(2)}; features mean ${e.diversity.featureRatio.mean.toFixed(2)} min ${e.diversity.featureRatio.min.toFixed(2)} (1.00 = as varied as real drawings of that prompt)`,
   ];
   if (e.curve) {
