@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { JobSpec } from "@ganvas/shared";
 import * as tfCore from "@tensorflow/tfjs-core";
 import { loadServedImageModel, type ServedImageModel } from "../serving/image-model.ts";
-import type { ServingOptions } from "../serving/load.ts";
+import { loadOncePerDir, type ServingOptions } from "../serving/load.ts";
 import type { RgbImage } from "../sr/image.ts";
 import { type FloatImage, type TileOptions, upscaleTiled } from "../sr/tiles.ts";
 import "../style/layers.ts"; // registers the style generators' custom layers before any model.json is read
@@ -168,17 +168,7 @@ export function styleTransferTransform(
   tiles: TileOptions = STYLE_TILES,
   serving: ServingOptions = {},
 ): ImageTransform {
-  const loaded = new Map<string, Promise<StyleGenerator>>();
-  const generator = (dir: string) => {
-    let g = loaded.get(dir);
-    if (!g) {
-      g = loadStyleGenerator(dir, serving);
-      // A failed load is retried by the next job (the weights may arrive later), not cached.
-      g.catch(() => loaded.delete(dir));
-      loaded.set(dir, g);
-    }
-    return g;
-  };
+  const generator = loadOncePerDir((dir) => loadStyleGenerator(dir, serving));
   return async (input, spec) => {
     const dir = styleModelDir(modelsDir, spec);
     const g = await generator(dir).catch((err: unknown) => {

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import type { JobSpec } from "@ganvas/shared";
 import * as tfCore from "@tensorflow/tfjs-core";
-import { loadServedImageModel, type ServedImageModel } from "../serving/image-model.ts";
-import type { ServingOptions } from "../serving/load.ts";
+import { loadServedImageModel } from "../serving/image-model.ts";
+import { loadOncePerDir, type ServingOptions } from "../serving/load.ts";
 import { toFloat, toRgb } from "../sr/data.ts";
 import "../sr/model.ts"; // registers PixelShuffle and UpsampleBilinear before any model.json is read
 import { type TileOptions, upscaleTiled } from "../sr/tiles.ts";
@@ -33,17 +33,7 @@ export function superResolutionTransform(
   tiles: TileOptions = SERVE_TILES,
   serving: ServingOptions = {},
 ): ImageTransform {
-  const loaded = new Map<string, Promise<ServedImageModel>>();
-  const model = (dir: string) => {
-    let m = loaded.get(dir);
-    if (!m) {
-      m = loadServedImageModel(dir, serving);
-      // A failed load is retried by the next job (the weights may arrive later), not cached.
-      m.catch(() => loaded.delete(dir));
-      loaded.set(dir, m);
-    }
-    return m;
-  };
+  const model = loadOncePerDir((dir) => loadServedImageModel(dir, serving));
   return async (input, spec) => {
     const dir = srModelDir(modelsDir, spec);
     const scale = Number(spec.params.scale ?? 2);

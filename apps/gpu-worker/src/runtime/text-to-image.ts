@@ -3,7 +3,7 @@ import { type JobSpec, matchFashionPrompt, tokenVocabularyFor } from "@ganvas/sh
 import { encodePng } from "../image/png.ts";
 import { generateBatch } from "../models/generate.ts";
 import { generateFromPrompts } from "../models/text-generate.ts";
-import { loadServedGenerator, type ServedGenerator, type ServingOptions } from "../serving/load.ts";
+import { loadOncePerDir, loadServedGenerator, type ServingOptions } from "../serving/load.ts";
 import { createLogger } from "./log.ts";
 import type { GeneratedImage } from "./runner.ts";
 
@@ -17,18 +17,10 @@ const FASHION_SIZE = 28;
  */
 export function textToImageRunner(modelsDir: string, options: ServingOptions = {}) {
   const log = options.log ?? createLogger({ component: "text-to-image" });
-  const loaded = new Map<string, Promise<ServedGenerator>>();
+  const load = loadOncePerDir((dir) => loadServedGenerator(dir, { ...options, log }));
   const model = (ref: string) => {
     const [name, version] = ref.split("@");
-    const dir = join(modelsDir, "text-to-image", name ?? "", version ?? "");
-    let m = loaded.get(dir);
-    if (!m) {
-      m = loadServedGenerator(dir, { ...options, log });
-      // A failed load is retried by the next job (the weights may arrive later), not cached.
-      m.catch(() => loaded.delete(dir));
-      loaded.set(dir, m);
-    }
-    return m;
+    return load(join(modelsDir, "text-to-image", name ?? "", version ?? ""));
   };
   return async (specs: readonly JobSpec[]): Promise<GeneratedImage[][]> => {
     const [first] = specs;

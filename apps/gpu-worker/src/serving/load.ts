@@ -111,3 +111,20 @@ export async function openOnFastestRuntime<T extends { readonly onnx?: DirExport
 export function loadServedGenerator(dir: string, options: ServingOptions = {}): Promise<ServedGenerator> {
   return openOnFastestRuntime(dir, options, open);
 }
+
+/**
+ * `load` memoised per model folder: each generator is loaded once per process, on first use. A failed load is
+ * forgotten, so the next job tries again (the weights may arrive later) instead of failing for ever.
+ */
+export function loadOncePerDir<T>(load: (dir: string) => Promise<T>): (dir: string) => Promise<T> {
+  const loaded = new Map<string, Promise<T>>();
+  return (dir) => {
+    let m = loaded.get(dir);
+    if (!m) {
+      m = load(dir);
+      m.catch(() => loaded.delete(dir));
+      loaded.set(dir, m);
+    }
+    return m;
+  };
+}
