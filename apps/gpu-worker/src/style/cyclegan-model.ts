@@ -1,5 +1,5 @@
 import * as tfl from "@tensorflow/tfjs-layers";
-import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers } from "../models/init.ts";
+import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers, type LayerInit } from "../models/init.ts";
 import { InstanceNormalization, ReflectionPadding2D } from "./layers.ts";
 
 /**
@@ -93,22 +93,24 @@ export function buildCycleGanGenerator(cfg: CycleGanConfig, name = "cyclegan_gen
   return tfl.model({ inputs: input, outputs: output, name });
 }
 
-/** Input: RGB [h, w, 3] in [-1, 1]; output: a map of real/fake logits, one per overlapping patch. */
-export function buildPatchDiscriminator(cfg: CycleGanConfig, name = "patch_discriminator"): tfl.LayersModel {
-  const init = dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET);
-  const input = tfl.input({ shape: [null, null, 3], name: "image" });
-  let x = input as T;
-  const layers = cfg.discriminatorLayers;
-  for (let i = 0; i <= layers; i++) {
-    // Stride 2 for the first `layers` convs, then one stride-1 conv before the logit, as in the paper.
-    const filters = cfg.discriminatorFilters * 2 ** Math.min(i, 3);
+/**
+ * The PatchGAN body both style discriminators share: 4×4 convs (stride 2 for the first `layers`, then one at
+ * stride 1, as in the paper), instance norm after all but the first, leaky ReLU, then one logit per
+ * overlapping patch. `biasUnderNorm: false` drops the biases instance norm would cancel anyway.
+ */
+export function patchGanLogits(
+  x: T,
+  opts: { filters: number; layers: number; init: LayerInit; biasUnderNorm: boolean },
+): T {
+  for (let i = 0; i <= opts.layers; i++) {
     x = tfl.layers
       .conv2d({
-        filters,
+        filters: opts.filters * 2 ** Math.min(i, 3),
         kernelSize: 4,
-        strides: i < layers ? 2 : 1,
+        strides: i < opts.layers ? 2 : 1,
         padding: "same",
-        kernelInitializer: init(),
+        useBias: i === 0 || opts.biasUnderNorm,
+        kernelInitializer: opts.init(),
         name: `d${i}`,
       })
       .apply(x) as T;
@@ -116,8 +118,25 @@ export function buildPatchDiscriminator(cfg: CycleGanConfig, name = "patch_discr
     if (i > 0) x = new InstanceNormalization({ name: `d${i}_norm` }).apply(x) as T;
     x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as T;
   }
-  const logits = tfl.layers
-    .conv2d({ filters: 1, kernelSize: 4, padding: "same", kernelInitializer: init(), name: "patch_logits" })
+  return tfl.layers
+    .conv2d({
+      filters: 1,
+      kernelSize: 4,
+      padding: "same",
+      kernelInitializer: opts.init(),
+      name: "patch_logits",
+    })
     .apply(x) as T;
+}
+
+/** Input: RGB [h, w, 3] in [-1, 1]; output: a map of real/fake logits, one per overlapping patch. */
+export function buildPatchDiscriminator(cfg: CycleGanConfig, name = "patch_discriminator"): tfl.LayersModel {
+  const input = tfl.input({ shape: [null, null, 3], name: "image" });
+  const logits = patchGanLogits(input, {
+    filters: cfg.discriminatorFilters,
+    layers: cfg.discriminatorLayers,
+    init: dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET),
+    biasUnderNorm: true,
+  });
   return tfl.model({ inputs: input, outputs: logits, name });
 }

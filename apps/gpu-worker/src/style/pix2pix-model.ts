@@ -1,6 +1,6 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers } from "../models/init.ts";
-import { InstanceNormalization } from "./layers.ts";
+import { patchGanLogits } from "./cyclegan-model.ts";
 
 /**
  * pix2pix (Isola et al. 2017), scaled down to train on a CPU: a U-Net generator (4×4 stride-2 convolutions
@@ -106,29 +106,14 @@ export function buildPix2PixDiscriminator(
   cfg: Pix2PixConfig,
   name = "pix2pix_discriminator",
 ): tfl.LayersModel {
-  const init = dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET);
   const source = tfl.input({ shape: [null, null, 3], name: "source" });
   const candidate = tfl.input({ shape: [null, null, 3], name: "candidate" });
-  let x = tfl.layers.concatenate({ name: "pair" }).apply([source, candidate]) as T;
-  const layers = cfg.discriminatorLayers;
-  for (let i = 0; i <= layers; i++) {
-    // Stride 2 for the first `layers` convs, then one stride-1 conv before the logit, as in the paper.
-    x = tfl.layers
-      .conv2d({
-        filters: cfg.discriminatorFilters * 2 ** Math.min(i, 3),
-        kernelSize: 4,
-        strides: i < layers ? 2 : 1,
-        padding: "same",
-        useBias: i === 0,
-        kernelInitializer: init(),
-        name: `d${i}`,
-      })
-      .apply(x) as T;
-    if (i > 0) x = new InstanceNormalization({ name: `d${i}_norm` }).apply(x) as T;
-    x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as T;
-  }
-  const logits = tfl.layers
-    .conv2d({ filters: 1, kernelSize: 4, padding: "same", kernelInitializer: init(), name: "patch_logits" })
-    .apply(x) as T;
+  const pair = tfl.layers.concatenate({ name: "pair" }).apply([source, candidate]) as T;
+  const logits = patchGanLogits(pair, {
+    filters: cfg.discriminatorFilters,
+    layers: cfg.discriminatorLayers,
+    init: dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET),
+    biasUnderNorm: false,
+  });
   return tfl.model({ inputs: [source, candidate], outputs: logits, name });
 }
