@@ -2,10 +2,10 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Receiver, startReceiver } from "../helpers/receiver.ts";
+import { describe, expect, it } from "vitest";
+import { useStackAndReceiver } from "../helpers/harness.ts";
 import { singleSucceededPng } from "../helpers/results.ts";
-import { postJson, startStack, type TestStack } from "../helpers/stack.ts";
+import { postJson } from "../helpers/stack.ts";
 
 // A Twemoji the pix2pix generator never trained on ("thinking face" is in the held-out split), as uploaded:
 // a 64×64 PNG with an alpha channel.
@@ -18,21 +18,12 @@ const TWEMOJI = join(
   "1f914.png",
 );
 
-let stack: TestStack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  [stack, receiver] = await Promise.all([startStack(), startReceiver()]);
-});
-
-afterAll(async () => {
-  await Promise.all([stack?.stop(), receiver?.close()]);
-});
+const h = useStackAndReceiver();
 
 describe("one style-transfer request through the whole pipeline", () => {
   it("upload → noto-emoji job → worker runs the shipped pix2pix@1 → signed webhook → a PNG of the input's size", async () => {
     const input = await readFile(TWEMOJI);
-    const uploaded = await fetch(`${stack.edge.url}/v1/uploads`, {
+    const uploaded = await fetch(`${h.stack.edge.url}/v1/uploads`, {
       method: "POST",
       headers: { "content-type": "image/png" },
       body: input,
@@ -41,18 +32,18 @@ describe("one style-transfer request through the whole pipeline", () => {
     const upload = (await uploaded.json()) as { id: string; width: number; height: number };
     expect([upload.width, upload.height]).toEqual([64, 64]);
 
-    const worker = stack.startWorker();
-    const accepted = await postJson(`${stack.edge.url}/v1/images/style-transfer`, {
+    const worker = h.stack.startWorker();
+    const accepted = await postJson(`${h.stack.edge.url}/v1/images/style-transfer`, {
       input: upload.id,
       style: "noto-emoji",
       model: "pix2pix@1",
-      webhook: { url: receiver.url("/style") },
+      webhook: { url: h.receiver.url("/style") },
     });
     expect(accepted.status).toBe(202);
     expect(accepted.json).toMatchObject({ status: "queued", task: "style-transfer" });
     const id: string = accepted.json.id;
 
-    const png = await singleSucceededPng(stack, receiver, "/style", id, () => worker.stop());
+    const png = await singleSucceededPng(h.stack, h.receiver, "/style", id, () => worker.stop());
     expect([png.width, png.height]).toEqual([64, 64]);
     // A drawn emoji, not a blank canvas, and not the upload handed back (compared on white, as the worker
     // reads an upload with alpha).
@@ -67,7 +58,7 @@ describe("one style-transfer request through the whole pipeline", () => {
     }
     expect(differs).toBeGreaterThan(64);
 
-    const again = await postJson(`${stack.edge.url}/v1/images/style-transfer`, {
+    const again = await postJson(`${h.stack.edge.url}/v1/images/style-transfer`, {
       input: upload.id,
       style: "noto-emoji",
       model: "pix2pix@1",
@@ -77,7 +68,7 @@ describe("one style-transfer request through the whole pipeline", () => {
       id,
       status: "succeeded",
       cached: true,
-      outputs: [`${stack.edge.url}/r/${id}/0.png`],
+      outputs: [`${h.stack.edge.url}/r/${id}/0.png`],
     });
   });
 });

@@ -1,24 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { PNG } from "pngjs";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Receiver, startReceiver } from "../helpers/receiver.ts";
+import { describe, expect, it } from "vitest";
+import { useStackAndReceiver } from "../helpers/harness.ts";
 import { singleSucceededPng } from "../helpers/results.ts";
-import { postJson, startStack, type TestStack } from "../helpers/stack.ts";
+import { postJson } from "../helpers/stack.ts";
 
 // A 96×96 crop of a held-out photo, shipped with the model; reduced to 60×44 so the sides are not square.
 const PROBE = new URL("../../models/super-resolution/srgan/1/probe.png", import.meta.url);
 
-let stack: TestStack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  [stack, receiver] = await Promise.all([startStack(), startReceiver()]);
-});
-
-afterAll(async () => {
-  await Promise.all([stack?.stop(), receiver?.close()]);
-});
+const h = useStackAndReceiver();
 
 describe("one super-resolution request through the whole pipeline", () => {
   it("upload → ×2 job → worker runs the shipped srgan (newest version) → signed webhook → a PNG of twice the size", async () => {
@@ -26,7 +17,7 @@ describe("one super-resolution request through the whole pipeline", () => {
       .resize(60, 44, { fit: "fill" })
       .png()
       .toBuffer();
-    const uploaded = await fetch(`${stack.edge.url}/v1/uploads`, {
+    const uploaded = await fetch(`${h.stack.edge.url}/v1/uploads`, {
       method: "POST",
       headers: { "content-type": "image/png" },
       body: input,
@@ -35,17 +26,17 @@ describe("one super-resolution request through the whole pipeline", () => {
     const upload = (await uploaded.json()) as { id: string; width: number; height: number };
     expect([upload.width, upload.height]).toEqual([60, 44]);
 
-    const worker = stack.startWorker();
-    const accepted = await postJson(`${stack.edge.url}/v1/images/super-resolution`, {
+    const worker = h.stack.startWorker();
+    const accepted = await postJson(`${h.stack.edge.url}/v1/images/super-resolution`, {
       input: upload.id,
       scale: 2,
-      webhook: { url: receiver.url("/sr") },
+      webhook: { url: h.receiver.url("/sr") },
     });
     expect(accepted.status).toBe(202);
     expect(accepted.json).toMatchObject({ status: "queued", task: "super-resolution" });
     const id: string = accepted.json.id;
 
-    const png = await singleSucceededPng(stack, receiver, "/sr", id, () => worker.stop());
+    const png = await singleSucceededPng(h.stack, h.receiver, "/sr", id, () => worker.stop());
     expect([png.width, png.height]).toEqual([120, 88]);
     // An upscaled photo, not a blank canvas.
     const values = new Set<number>();
@@ -58,12 +49,12 @@ describe("one super-resolution request through the whole pipeline", () => {
       .resize(60, 44, { fit: "fill" })
       .png()
       .toBuffer();
-    const uploaded = await fetch(`${stack.edge.url}/v1/uploads`, { method: "POST", body: input });
+    const uploaded = await fetch(`${h.stack.edge.url}/v1/uploads`, { method: "POST", body: input });
     expect([200, 201]).toContain(uploaded.status); // 200 when the first test stored the same bytes
     const { id: upload } = (await uploaded.json()) as { id: string };
-    const worker = stack.startWorker();
+    const worker = h.stack.startWorker();
     const done = await postJson(
-      `${stack.edge.url}/v1/images/super-resolution`,
+      `${h.stack.edge.url}/v1/images/super-resolution`,
       { input: upload, scale: 4 },
       { prefer: "wait=60" },
     );

@@ -1,8 +1,8 @@
 import { freePort } from "@ganvas/infra";
 import { JobRecord, keys, sha256Hex } from "@ganvas/shared";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Receiver, startReceiver } from "../helpers/receiver.ts";
-import { postJson, startStack, type TestStack } from "../helpers/stack.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { useStackAndReceiver } from "../helpers/harness.ts";
+import { postJson } from "../helpers/stack.ts";
 import { WorkerPool, waitFor } from "../helpers/workers.ts";
 
 // Real worker processes deliver to a real HTTP receiver; the retry schedule is compressed with
@@ -10,30 +10,23 @@ import { WorkerPool, waitFor } from "../helpers/workers.ts";
 const SCHEDULE_S = [0, 5, 300, 1800, 7200, 18000, 36000, 36000];
 const SCALE = 0.00005; // the whole schedule in about 5 s
 
-let stack: TestStack;
-let receiver: Receiver;
+const h = useStackAndReceiver();
 let pool: WorkerPool | undefined;
 let seed = 9000;
 
-beforeAll(async () => {
-  [stack, receiver] = await Promise.all([startStack(), startReceiver()]);
-});
 afterEach(async () => {
   await pool?.stop();
   pool = undefined;
 });
-afterAll(async () => {
-  await Promise.all([stack?.stop(), receiver?.close()]);
-});
 
 async function workers(count: number, env: NodeJS.ProcessEnv): Promise<WorkerPool> {
-  pool = new WorkerPool(stack, { GANVAS_LEASE_MS: "2000", ...env });
+  pool = new WorkerPool(h.stack, { GANVAS_LEASE_MS: "2000", ...env });
   await pool.start(count);
   return pool;
 }
 
 async function submit(url: string): Promise<string> {
-  const res = await postJson(`${stack.edge.url}/v1/images/text-to-image`, {
+  const res = await postJson(`${h.stack.edge.url}/v1/images/text-to-image`, {
     prompt: "a coat",
     seed: seed++,
     webhook: { url },
@@ -42,11 +35,11 @@ async function submit(url: string): Promise<string> {
   return res.json.id;
 }
 
-const job = async (id: string) => (await stack.storage.getJson(keys.job(id), JobRecord))?.value;
+const job = async (id: string) => (await h.stack.storage.getJson(keys.job(id), JobRecord))?.value;
 const deadLetters = async () =>
   Promise.all(
-    (await stack.storage.list(keys.deadLettersPrefix)).map(async (k) => {
-      const obj = await stack.storage.get(k);
+    (await h.stack.storage.list(keys.deadLettersPrefix)).map(async (k) => {
+      const obj = await h.stack.storage.get(k);
       return JSON.parse(new TextDecoder().decode(obj?.body)) as {
         id: string;
         jobId: string;
@@ -60,12 +53,12 @@ const deadLetters = async () =>
 describe("webhook delivery from worker processes", () => {
   it("retries a receiver that fails or is down on the compressed schedule, then keeps a dead letter", async () => {
     await workers(1, { GANVAS_WEBHOOK_RETRY_SCALE: String(SCALE) });
-    receiver.respond.set("/down", { status: 503 });
+    h.receiver.respond.set("/down", { status: 503 });
     const closed = `http://127.0.0.1:${await freePort()}/nobody-home`;
-    const [failing, unreachable] = [await submit(receiver.url("/down")), await submit(closed)];
+    const [failing, unreachable] = [await submit(h.receiver.url("/down")), await submit(closed)];
     await waitFor("two dead letters", async () => (await deadLetters()).length === 2, 30_000);
 
-    const got = receiver.deliveries.filter((d) => d.path === "/down");
+    const got = h.receiver.deliveries.filter((d) => d.path === "/down");
     expect(got).toHaveLength(SCHEDULE_S.length);
     expect(new Set(got.map((d) => d.headers["webhook-id"])).size).toBe(1);
     for (let i = 1; i < got.length; i++) {
@@ -79,16 +72,16 @@ describe("webhook delivery from worker processes", () => {
     expect(byJob.get(unreachable)?.history.every((h) => /ECONNREFUSED/.test(h.error ?? ""))).toBe(true);
     // The jobs themselves succeeded; only their notification gave up.
     expect((await job(failing))?.status).toBe("succeeded");
-    expect(await stack.storage.list(keys.deliveriesPrefix)).toEqual([]);
+    expect(await h.stack.storage.list(keys.deliveriesPrefix)).toEqual([]);
   });
 
   it("a receiver answering 410 is disabled: no retries, no dead letter, nothing more sent to it", async () => {
     await workers(1, { GANVAS_WEBHOOK_RETRY_SCALE: String(SCALE) });
-    receiver.respond.set("/gone", { status: 410 });
-    const first = await submit(receiver.url("/gone"));
-    const disabledKey = keys.disabledWebhook(await sha256Hex(receiver.url("/gone")));
-    await waitFor("the URL to be disabled", () => stack.storage.exists(disabledKey), 30_000);
-    const second = await submit(receiver.url("/gone"));
+    h.receiver.respond.set("/gone", { status: 410 });
+    const first = await submit(h.receiver.url("/gone"));
+    const disabledKey = keys.disabledWebhook(await sha256Hex(h.receiver.url("/gone")));
+    await waitFor("the URL to be disabled", () => h.stack.storage.exists(disabledKey), 30_000);
+    const second = await submit(h.receiver.url("/gone"));
     await waitFor(
       "the second job to finish",
       async () => (await job(second))?.status === "succeeded",
@@ -96,34 +89,34 @@ describe("webhook delivery from worker processes", () => {
     );
     await waitFor(
       "its delivery to be settled",
-      async () => (await stack.storage.list(keys.deliveriesPrefix)).length === 0,
+      async () => (await h.stack.storage.list(keys.deliveriesPrefix)).length === 0,
       10_000,
     );
-    expect(receiver.deliveries.filter((d) => d.path === "/gone")).toHaveLength(1);
+    expect(h.receiver.deliveries.filter((d) => d.path === "/gone")).toHaveLength(1);
     expect((await deadLetters()).map((l) => l.jobId)).not.toContain(first);
-    const record = JSON.parse(new TextDecoder().decode((await stack.storage.get(disabledKey))?.body));
-    expect(record).toMatchObject({ url: receiver.url("/gone"), jobId: first });
+    const record = JSON.parse(new TextDecoder().decode((await h.stack.storage.get(disabledKey))?.body));
+    expect(record).toMatchObject({ url: h.receiver.url("/gone"), jobId: first });
   });
 
   it("a pending retry survives kill -9 of its worker: the next worker sends it with the same webhook-id", async () => {
     // Scale 0.4: the second attempt is due 2 s after the first, time enough to kill the worker first.
     const p = await workers(1, { GANVAS_WEBHOOK_RETRY_SCALE: "0.4" });
-    receiver.respond.set("/flaky", { status: 500 });
-    await submit(receiver.url("/flaky"));
-    const [first] = await receiver.waitFor(1, 30_000, "/flaky");
+    h.receiver.respond.set("/flaky", { status: 500 });
+    await submit(h.receiver.url("/flaky"));
+    const [first] = await h.receiver.waitFor(1, 30_000, "/flaky");
     await p.kill(0);
     const killedAt = Date.now();
-    receiver.respond.delete("/flaky");
+    h.receiver.respond.delete("/flaky");
     await p.restart(0);
-    const [, second] = await receiver.waitFor(2, 30_000, "/flaky");
+    const [, second] = await h.receiver.waitFor(2, 30_000, "/flaky");
     expect(second!.at).toBeGreaterThan(killedAt);
     expect(second!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
     await waitFor(
       "the record to clear",
-      async () => (await stack.storage.list(keys.deliveriesPrefix)).length === 0,
+      async () => (await h.stack.storage.list(keys.deliveriesPrefix)).length === 0,
       10_000,
     );
-    expect(receiver.deliveries.filter((d) => d.path === "/flaky")).toHaveLength(2);
+    expect(h.receiver.deliveries.filter((d) => d.path === "/flaky")).toHaveLength(2);
   });
 });
 
@@ -131,7 +124,7 @@ describe("graceful shutdown of a worker process", () => {
   it("SIGTERM releases the jobs it claimed without counting an attempt, and exits 0", async () => {
     // A long batch window keeps the claimed job in the worker's hands, not yet in the generator.
     const p = await workers(1, { GANVAS_BATCH_WINDOW_MS: "20000", GANVAS_LEASE_MS: "30000" });
-    const id = await submit(receiver.url("/term"));
+    const id = await submit(h.receiver.url("/term"));
     await waitFor("the claim", async () => (await job(id))?.status === "running", 30_000);
     const w = p.slots[0]!;
     const exited = new Promise<number | null>((r) => w.proc.child.once("exit", (code) => r(code)));
@@ -139,10 +132,10 @@ describe("graceful shutdown of a worker process", () => {
     expect(await exited).toBe(0);
     expect(await job(id)).toMatchObject({ status: "queued", attempts: 0, lease: null });
     expect(w.proc.output()).toMatch(/"message":"job released to the queue".*"jobId":"[0-9a-f]{64}"/);
-    expect(receiver.deliveries.filter((d) => d.path === "/term")).toHaveLength(0);
+    expect(h.receiver.deliveries.filter((d) => d.path === "/term")).toHaveLength(0);
 
     await p.restart(0, { GANVAS_BATCH_WINDOW_MS: "20" });
-    await receiver.waitFor(1, 30_000, "/term");
+    await h.receiver.waitFor(1, 30_000, "/term");
     expect(await job(id)).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 });
