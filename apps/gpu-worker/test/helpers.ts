@@ -1,6 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Tensor } from "@tensorflow/tfjs-core";
+import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { expect } from "vitest";
 import { selectBackend } from "../src/backend/select.ts";
 import { type CdcganConfig, defaultCdcganConfig } from "../src/models/cdcgan.ts";
 
@@ -24,5 +27,21 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     return await fn(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A style generator's contract: each [h, w] RGB input comes back the same size, values in [-1, 1]. */
+export function expectSameSizeInRange(
+  tf: Awaited<ReturnType<typeof backend>>["tf"],
+  g: LayersModel,
+  sizes: readonly (readonly [number, number])[],
+): void {
+  for (const [h, w] of sizes) {
+    const out = tf.tidy(() => g.predict(tf.randomUniform([1, h, w, 3], -1, 1, "float32", 1)) as Tensor);
+    expect(out.shape).toEqual([1, h, w, 3]);
+    const v = out.dataSync();
+    expect(Math.max(...v)).toBeLessThanOrEqual(1);
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(-1);
+    out.dispose();
   }
 }

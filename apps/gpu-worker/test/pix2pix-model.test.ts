@@ -8,7 +8,7 @@ import {
   pix2pixMultiple,
 } from "../src/style/pix2pix-model.ts";
 import { pix2pixLearningRate, pix2pixStep } from "../src/style/pix2pix-steps.ts";
-import { backend } from "./helpers.ts";
+import { backend, expectSameSizeInRange } from "./helpers.ts";
 
 const tiny: Pix2PixConfig = {
   filters: 8,
@@ -25,19 +25,10 @@ describe("pix2pix networks", () => {
     expect(pix2pixMultiple(tiny)).toBe(8);
     const g = buildPix2PixGenerator(tiny);
     const d = buildPix2PixDiscriminator(tiny);
-    for (const [h, w] of [
+    expectSameSizeInRange(tf, g, [
       [8, 8],
       [24, 40],
-    ] as const) {
-      const out = tf.tidy(
-        () => g.predict(tf.randomUniform([1, h, w, 3], -1, 1, "float32", 1)) as tfCore.Tensor,
-      );
-      expect(out.shape).toEqual([1, h, w, 3]);
-      const v = out.dataSync();
-      expect(Math.max(...v)).toBeLessThanOrEqual(1);
-      expect(Math.min(...v)).toBeGreaterThanOrEqual(-1);
-      out.dispose();
-    }
+    ]);
     const logits = tf.tidy(
       () => d.predict([tf.zeros([2, 32, 32, 3]), tf.zeros([2, 32, 32, 3])]) as tfCore.Tensor,
     );
