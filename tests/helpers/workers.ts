@@ -14,6 +14,8 @@ export interface WorkerMetricsJson {
   jobs: Record<string, number>;
   inFlight: number;
   held: number;
+  /** The jobs it holds a lease on and the attempt each is on. */
+  heldJobs: { id: string; attempts: number }[];
   batchSize: { buckets: Record<string, number>; mean: number | null };
   tensors: number;
 }

@@ -24,6 +24,10 @@ describe("health and metrics", () => {
     metrics.job("failed");
     metrics.queueDepth = 7;
     metrics.delivery("dead");
+    metrics.heldJobs = () => [
+      { id: "j1", attempts: 1 },
+      { id: "j2", attempts: 2 },
+    ];
     const get = await serve(metrics);
     const res = await get("/metrics");
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0.0.4/);
@@ -43,6 +47,7 @@ describe("health and metrics", () => {
       'ganvas_job_latency_seconds{quantile="0.99"} 0.99',
       'ganvas_webhook_deliveries_total{outcome="dead"} 1',
       "ganvas_tf_tensors 42",
+      "ganvas_jobs_held 2",
     ]) {
       expect(text.split("\n")).toContain(line);
     }
@@ -53,6 +58,11 @@ describe("health and metrics", () => {
       jobs: { succeeded: 100 },
       queueDepth: 7,
       latencySeconds: { p50: 0.5, p95: 0.95, p99: 0.99 },
+      held: 2,
+      heldJobs: [
+        { id: "j1", attempts: 1 },
+        { id: "j2", attempts: 2 },
+      ],
     });
     expect(json.jobsPerSecond).toBeGreaterThan(0);
   });

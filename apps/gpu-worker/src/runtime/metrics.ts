@@ -24,6 +24,11 @@ class Reservoir {
   }
 }
 
+export interface HeldJob {
+  id: string;
+  attempts: number;
+}
+
 export class WorkerMetrics {
   readonly startedAt = Date.now();
   readonly jobs: Record<JobOutcome, number> = {
@@ -48,8 +53,16 @@ export class WorkerMetrics {
   private readonly runTime = new Reservoir(SAMPLES);
   private readonly doneAt: number[] = [];
 
-  /** Jobs this worker holds a lease on (claimed, gathering or running); set by whoever owns them. */
-  held: () => number = () => this.inFlight;
+  /**
+   * The jobs this worker holds a lease on (claimed, gathering or running) and the attempt each is on; set by
+   * whoever owns them. Listed, not only counted, so an operator (or a fault test) can see which jobs a worker's
+   * death would orphan.
+   */
+  heldJobs: () => HeldJob[] = () => [];
+
+  held(): number {
+    return this.heldJobs().length;
+  }
 
   constructor(private readonly tensors: () => number = () => 0) {}
 
@@ -106,6 +119,7 @@ export class WorkerMetrics {
       jobsPerSecond: this.jobsPerSecond(),
       inFlight: this.inFlight,
       held: this.held(),
+      heldJobs: this.heldJobs(),
       queueDepth: this.queueDepth,
       batches: this.batches,
       batchSize: {

@@ -30,7 +30,7 @@ export async function serve(config: WorkerConfig): Promise<void> {
   const metrics = new WorkerMetrics(() => backend.tf.memory().numTensors);
   const controller = new AbortController();
   const held = new Map<string, JobRecord>();
-  metrics.held = () => held.size;
+  metrics.heldJobs = () => [...held.values()].map((job) => ({ id: job.id, attempts: job.attempts }));
   const deliveries = new DeliveryLoop({
     storage,
     workerId: config.workerId,
