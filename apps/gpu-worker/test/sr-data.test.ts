@@ -1,9 +1,19 @@
 import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EVAL_DIR, loadEvalSet, samplePatches, TRAIN_DIR, type TrainingPhoto } from "../src/sr/data.ts";
-import { crop, downscale, modCrop, type RgbImage, resizeBicubic } from "../src/sr/image.ts";
+import {
+  EVAL_DIR,
+  loadEvalSet,
+  loadTrainingPhotos,
+  samplePatches,
+  TRAIN_DIR,
+  type TrainingPhoto,
+} from "../src/sr/data.ts";
+import { crop, downscale, encodePngRgb, modCrop, type RgbImage, resizeBicubic } from "../src/sr/image.ts";
 import { psnrY, ssimY } from "../src/sr/metrics.ts";
 import { rng } from "../src/training/random.ts";
+import { withTempDir } from "./helpers.ts";
 
 function image(width: number, height: number, f: (x: number, y: number, c: number) => number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -98,6 +108,26 @@ describe("training patches", () => {
     expect(samplePatches([photo], 3, 8, 2, rng(1), true).hr).toEqual(
       samplePatches([photo], 3, 8, 2, rng(1), true).hr,
     );
+  });
+});
+
+describe("training photos", () => {
+  it("--max-sides loads each photo once per size, reduced to that longer side; a photo already smaller, once", async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(
+        join(dir, "big.png"),
+        await encodePngRgb(image(200, 120, (x, y, c) => (x + y * c) % 256)),
+      );
+      await writeFile(join(dir, "small.png"), await encodePngRgb(image(90, 60, (x, y) => (x * y) % 256)));
+      const photos = await loadTrainingPhotos({ scale: 2, dir, maxSides: [200, 100] });
+      expect(photos.map((p) => [p.name, p.hr.width, p.hr.height, p.lr.width])).toEqual([
+        ["big@200", 200, 120, 100],
+        ["big@100", 100, 60, 50],
+        ["small@200", 90, 60, 45],
+      ]);
+      // The default is one size: names stay as they were.
+      expect((await loadTrainingPhotos({ scale: 2, dir })).map((p) => p.name)).toEqual(["big", "small"]);
+    });
   });
 });
 

@@ -203,7 +203,8 @@ export async function srEvalCommand(argv: string[]): Promise<number> {
 
 const TRAIN_USAGE = `usage: ganvas-worker sr-train --model sr-x2|sr-x4 [--pretrain-steps 2000] [--gan-steps 0] [--batch 16]
                               [--patch PX] [--lr 1e-4] [--lr-min LR] [--adv-weight 5e-3] [--min-patch-std 8] [--checkpoint-every 200] [--out DIR]
-                              [--state DIR] [--resume] [--seed N] [--limit N] [--data DIR] [--backend NAME] [--no-samples]`;
+                              [--state DIR] [--resume] [--seed N] [--limit N] [--data DIR] [--max-sides 1600,800] [--backend NAME] [--no-samples]
+  --max-sides loads each photo once per size listed (longer side, reduced with Lanczos3): smaller ones add detail per pixel.`;
 
 export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
   const { values } = parseArgs({
@@ -220,6 +221,7 @@ export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
       "min-patch-std": { type: "string", default: "8" },
       "checkpoint-every": { type: "string", default: "200" },
       data: { type: "string" },
+      "max-sides": { type: "string", default: "1600" },
       ...TRAIN_FLAGS,
     },
     strict: true,
@@ -252,6 +254,9 @@ export function parseSrTrainArgs(argv: string[]): SrTrainOptions {
     checkpointEvery: positiveInt("checkpoint-every", values["checkpoint-every"], TRAIN_USAGE),
     ...common,
     dataDir: values.data,
+    maxSides: values["max-sides"]
+      .split(",")
+      .map((side) => positiveInt("max-sides", side.trim(), TRAIN_USAGE)),
   };
 }
 

@@ -37,8 +37,11 @@ export interface TrainingPhoto {
 export interface LoadTrainingOptions {
   scale: number;
   dir?: string;
-  /** Photos whose longer side exceeds this are reduced first (sharp Lanczos3); default 1600. */
-  maxSide?: number;
+  /**
+   * Each photo is loaded once per side listed, reduced (sharp Lanczos3) so its longer side is at most that; default
+   * [1600]. Smaller renderings carry more detail per pixel, like the held-out photos (a few hundred pixels across).
+   */
+  maxSides?: readonly number[];
   /** Use only the first N photos, sorted by name (tests, quick runs). */
   limit?: number;
 }
@@ -54,9 +57,17 @@ export async function loadTrainingPhotos(options: LoadTrainingOptions): Promise<
   if (names.length === 0) throw new Error(missing(dir));
   const chosen = names.slice(0, options.limit ?? names.length);
   const photos: TrainingPhoto[] = [];
+  const sides = options.maxSides ?? [1600];
   for (const name of chosen) {
-    const hr = modCrop(await decodeRgb(join(dir, name), options.maxSide ?? 1600), options.scale);
-    photos.push({ name: parse(name).name, hr, lr: downscale(hr, options.scale) });
+    const widths = new Set<number>();
+    for (const side of sides) {
+      const hr = modCrop(await decodeRgb(join(dir, name), side), options.scale);
+      // A photo already smaller than a side comes back unchanged: keep one copy.
+      if (widths.has(hr.width)) continue;
+      widths.add(hr.width);
+      const tag = sides.length > 1 ? `@${side}` : "";
+      photos.push({ name: `${parse(name).name}${tag}`, hr, lr: downscale(hr, options.scale) });
+    }
   }
   return photos;
 }

@@ -139,6 +139,8 @@ export interface SrTrainOptions extends TrainerOptions {
   minPatchStd: number;
   checkpointEvery: number;
   dataDir?: string;
+  /** Longer sides each photo is loaded at (see loadTrainingPhotos); default [1600]. */
+  maxSides?: readonly number[];
 }
 
 export interface SrTrainingMetadata extends TrainingMetadata {
@@ -229,7 +231,12 @@ export async function trainSr(options: SrTrainOptions): Promise<TrainResult<SrTr
   const { tf, name: backendName, version } = await selectBackend(options.backend);
   const scale = def.config.scale;
   const patch = options.patchSize ?? def.config.patchSize;
-  const photos = await loadTrainingPhotos({ scale, dir: options.dataDir, limit: options.limit });
+  const photos = await loadTrainingPhotos({
+    scale,
+    dir: options.dataDir,
+    limit: options.limit,
+    maxSides: options.maxSides,
+  });
   const sampleWindow = chooseSampleWindow(photos);
   const totalSteps = options.pretrainSteps + options.ganSteps;
   const config = { ...def.config, seed: options.seed, patchSize: patch };
@@ -270,7 +277,7 @@ export async function trainSr(options: SrTrainOptions): Promise<TrainResult<SrTr
       size: sampleWindow.size,
     },
     backend: { name: backendName, version },
-    data: { name: "mate-backgrounds/nature", images: photos.length },
+    data: { name: options.dataDir ?? "mate-backgrounds/nature", images: photos.length },
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
     options: recordedOptions(options, { config }),
   });
