@@ -18,8 +18,10 @@ import {
   cycleGanStep,
   ImagePool,
   learningRateAt,
+  sobelEdges,
   trainCycleGan,
 } from "../src/style/cyclegan-train.ts";
+import { luma, sobelMagnitude } from "../src/style/evaluate-metrics.ts";
 import { rng } from "../src/training/random.ts";
 import { backend, expectSameSizeInRange, withTempDir } from "./helpers.ts";
 
@@ -127,6 +129,48 @@ describe("CycleGAN training", () => {
     expect(last.cycle).toBeLessThan(first.cycle);
     for (const v of Object.values(last)) expect(Number.isFinite(v)).toBe(true);
     expect(pools.a.size).toBe(32);
+    tf.dispose([a, b]);
+    for (const m of [state.gAB, state.gBA, state.dA, state.dB]) m.dispose();
+  });
+
+  it("the training edge map is the evaluator's Sobel map, borders included", async () => {
+    const { tf } = await backend();
+    const [w, h] = [9, 7];
+    const image = tf.randomUniform([1, h, w, 3], -1, 1, "float32", 4) as tfCore.Tensor4D;
+    const data = Float32Array.from(image.dataSync());
+    const ours = tf.tidy(() => sobelEdges(tf, image));
+    const theirs = sobelMagnitude(luma({ name: "random", width: w, height: h, data }));
+    const got = ours.dataSync();
+    // The evaluator clips at 1 (a full step); below that the two agree up to sqrt's epsilon.
+    for (let i = 0; i < w * h; i++)
+      expect(Math.min(1, got[i] ?? Number.NaN)).toBeCloseTo(theirs.data[i] ?? 0, 3);
+    expect(theirs.data.some((v) => v > 0.1 && v < 1)).toBe(true);
+    tf.dispose([image, ours]);
+  });
+
+  it("the edge-consistency term is reported and trained down, leaking nothing", async () => {
+    const { tf } = await backend();
+    const state = {
+      gAB: buildCycleGanGenerator(tiny),
+      gBA: buildCycleGanGenerator({ ...tiny, seed: 9 }),
+      dA: buildPatchDiscriminator(tiny),
+      dB: buildPatchDiscriminator({ ...tiny, seed: 8 }),
+      gOptimizer: tf.train.adam(5e-3, 0.5),
+      dOptimizer: tf.train.adam(5e-3, 0.5),
+    };
+    const a = tf.randomUniform([2, 16, 16, 3], -1, 1, "float32", 1) as tfCore.Tensor4D;
+    const b = tf.randomUniform([2, 16, 16, 3], -1, 1, "float32", 2) as tfCore.Tensor4D;
+    const pools = { a: new ImagePool(0), b: new ImagePool(0) };
+    const weights = { cycle: 1, identity: 0, edge: 20 };
+    const first = cycleGanStep(tf, state, a, b, pools, weights, rng(1));
+    const count = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 15; i++) last = cycleGanStep(tf, state, a, b, pools, weights, rng(i));
+    expect(tf.memory().numTensors).toBe(count);
+    expect(first.edge).toBeGreaterThan(0);
+    expect(last.edge).toBeLessThan(first.edge * 0.8);
+    // Off by default: the paper's objective, and no edge term reported.
+    expect(cycleGanStep(tf, state, a, b, pools, { cycle: 10, identity: 0 }, rng(2)).edge).toBe(0);
     tf.dispose([a, b]);
     for (const m of [state.gAB, state.gBA, state.dA, state.dB]) m.dispose();
   });

@@ -5,7 +5,7 @@ import { CYCLEGAN_DEFAULTS, type CycleGanTrainOptions, trainCycleGan } from "./c
 import { isUnpairedStyle, UNPAIRED_STYLES } from "./photo-data.ts";
 
 const USAGE = `usage: ganvas-worker cyclegan-train --style starry-night|low-poly [--steps 700] [--batch 4] [--crop 64]
-                                   [--short-side 256] [--lr 2e-4] [--decay-from 0.5] [--lambda 10] [--identity 0.5]
+                                   [--short-side 256] [--lr 2e-4] [--decay-from 0.5] [--lambda 10] [--identity 0.5] [--edge 0]
                                    [--pool 50] [--filters 16] [--blocks 4] [--d-filters 32] [--d-layers 3] [--upsampling transpose|nearest]
                                    [--checkpoint-every 100] [--out DIR] [--state DIR] [--resume] [--seed N]
                                    [--limit N] [--data DIR] [--backend NAME] [--no-samples]`;
@@ -28,6 +28,7 @@ export function parseCycleGanTrainArgs(argv: string[]): CycleGanTrainOptions {
       "decay-from": { type: "string" },
       lambda: { type: "string" },
       identity: { type: "string" },
+      edge: { type: "string" },
       pool: { type: "string" },
       filters: { type: "string" },
       blocks: { type: "string" },
@@ -62,7 +63,11 @@ export function parseCycleGanTrainArgs(argv: string[]): CycleGanTrainOptions {
     shortSide: int("short-side", d.shortSide),
     learningRate: num("lr", d.learningRate, 1),
     decayFrom: num("decay-from", d.decayFrom, 1),
-    weights: { cycle: num("lambda", d.weights.cycle), identity: num("identity", d.weights.identity) },
+    weights: {
+      cycle: num("lambda", d.weights.cycle),
+      identity: num("identity", d.weights.identity),
+      edge: num("edge", d.weights.edge),
+    },
     poolSize: num("pool", d.poolSize),
     config: {
       generatorFilters: int("filters", d.config.generatorFilters),

@@ -63,6 +63,8 @@ export interface CycleLosses {
   cycle: number;
   /** L1 ‖gAB(b) − b‖ + ‖gBA(a) − a‖, before its weight. */
   identity: number;
+  /** L1 between the Sobel edge maps of each input and its translation, both directions, before its weight. */
+  edge: number;
   /** The generators' total objective. */
   g: number;
 }
@@ -72,6 +74,12 @@ export interface CycleWeights {
   cycle: number;
   /** Identity loss weight as a fraction of λ (paper: 0.5); 0 skips the two extra generator passes. */
   identity: number;
+  /**
+   * Edge-consistency weight (0: the paper's objective). The cycle loss only asks that the photo can be recovered,
+   * which a generator can satisfy while moving or inventing edges; this asks that the scene's edges stay where
+   * they were, the content a user expects a restyled photo to keep (a gradient-consistency loss).
+   */
+  edge?: number;
 }
 
 /**
@@ -121,6 +129,34 @@ function l1(tf: Tf, a: tfCore.Tensor, b: tfCore.Tensor): tfCore.Scalar {
   return tf.mean(tf.abs(tf.sub(a, b)));
 }
 
+/**
+ * Sobel gradient magnitude of BT.601 luma, /4 so a full black-to-white step reads 1: the evaluator's edge map
+ * (evaluate-metrics.ts) as a differentiable tensor op. Inputs NHWC RGB in [-1, 1].
+ */
+export function sobelEdges(tf: Tf, images: tfCore.Tensor4D): tfCore.Tensor4D {
+  const weights = tf.tensor4d([0.299, 0.587, 0.114], [1, 1, 3, 1]);
+  const luma = tf.mul(tf.add(tf.conv2d(images, weights, 1, "valid"), 1), 0.5);
+  const kernels = tf.tensor4d(
+    // gx and gy stacked as two output channels, [row][col][in][out].
+    [-1, -1, 0, -2, 1, -1, -2, 0, 0, 0, 2, 0, -1, 1, 0, 2, 1, 1],
+    [3, 3, 1, 2],
+  );
+  // A 1-pixel symmetric pad repeats the border pixel, as the evaluator's clamped reads do.
+  const padded = tf.mirrorPad(
+    luma as tfCore.Tensor4D,
+    [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+    "symmetric",
+  );
+  const grad = tf.conv2d(padded, kernels, 1, "valid");
+  // The small epsilon keeps sqrt's gradient finite on flat regions.
+  return tf.div(tf.sqrt(tf.add(tf.sum(tf.square(grad), 3, true), 1e-6)), 4) as tfCore.Tensor4D;
+}
+
 function apply(model: tfl.LayersModel, x: tfCore.Tensor): tfCore.Tensor {
   return model.apply(x, { training: true }) as tfCore.Tensor;
 }
@@ -146,6 +182,7 @@ export function cycleGanStep(
     let adversarial = 0;
     let cycle = 0;
     let identity = 0;
+    let edge = 0;
     const gCost = state.gOptimizer.minimize(
       () => {
         const ab = apply(state.gAB, realA);
@@ -157,6 +194,14 @@ export function cycleGanStep(
           const id = tf.add(l1(tf, apply(state.gAB, realB), realB), l1(tf, apply(state.gBA, realA), realA));
           total = tf.add(total, tf.mul(id, weights.cycle * weights.identity));
           identity = id.dataSync()[0] ?? Number.NaN;
+        }
+        if ((weights.edge ?? 0) > 0) {
+          const kept = tf.add(
+            l1(tf, sobelEdges(tf, ab as tfCore.Tensor4D), sobelEdges(tf, realA)),
+            l1(tf, sobelEdges(tf, ba as tfCore.Tensor4D), sobelEdges(tf, realB)),
+          );
+          total = tf.add(total, tf.mul(kept, weights.edge ?? 0));
+          edge = kept.dataSync()[0] ?? Number.NaN;
         }
         fakeB = ab.dataSync() as Float32Array;
         fakeA = ba.dataSync() as Float32Array;
@@ -188,7 +233,7 @@ export function cycleGanStep(
       false,
       trainableVariables(state.dA, state.dB),
     );
-    return { dA, dB, adversarial, cycle, identity, g: gCost?.dataSync()[0] ?? Number.NaN };
+    return { dA, dB, adversarial, cycle, identity, edge, g: gCost?.dataSync()[0] ?? Number.NaN };
   });
 }
 
@@ -232,7 +277,7 @@ export const CYCLEGAN_DEFAULTS = {
   shortSide: 256,
   learningRate: 2e-4,
   decayFrom: 0.5,
-  weights: { cycle: 10, identity: 0.5 },
+  weights: { cycle: 10, identity: 0.5, edge: 0 },
   poolSize: 50,
   config: DEFAULT_CYCLEGAN_CONFIG,
   checkpointEvery: 100,
