@@ -128,6 +128,14 @@ describe("style evaluator", () => {
       expect(score.styleAccuracy).toBe(score.inputStyleRate);
       expect(score.styleAccuracy).toBeLessThan(0.5);
       expect(score.secondsPerMegapixel).toBeGreaterThan(0);
+      expect(score.referenceEdgeSsim).toBeUndefined();
+      // A paired style scores its true outputs too: here each input's true output is the other input.
+      const references = [...data.inputs].reverse();
+      const paired = (await scoreStyle(tf, identity, first.model, { ...data, references }, 4)).score;
+      expect(paired.edgeSsim).toBe(1);
+      const [a, b] = inputs as [FloatImage, FloatImage];
+      expect(paired.referenceEdgeSsim).toBeCloseTo((edgeSsim(a, b) + edgeSsim(b, a)) / 2, 10);
+      expect(paired.referenceEdgeSsim).toBeLessThan(0.99);
       const metrics = cardMetrics({
         stripes: {
           training: {},

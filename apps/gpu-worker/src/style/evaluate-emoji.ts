@@ -23,6 +23,7 @@ export async function emojiEvalData(style: string): Promise<StyleEvalData | unde
     },
     heldOutCrops: { source: heldOut.map((p) => p.input), target: heldOut.map((p) => p.target) },
     inputs: heldOut.map((p) => p.input),
+    references: heldOut.map((p) => p.target),
     crop,
     judge: { ...DEFAULT_STYLE_CLASSIFIER, crop },
   };

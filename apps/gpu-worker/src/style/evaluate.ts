@@ -29,6 +29,11 @@ export interface StyleEvalData {
   heldOutCrops: { source: FloatImage[]; target: FloatImage[] };
   /** Held-out inputs, whole, to run the generator on. */
   inputs: FloatImage[];
+  /**
+   * Paired styles: the true output of each input (same order). Their edge SSIM against the inputs is what a
+   * perfect translation would score, the reference the generator's edge SSIM is read against.
+   */
+  references?: FloatImage[];
   /** Side of the crops the classifier judges. */
   crop: number;
   /** The judge's settings for this style. */
@@ -94,6 +99,8 @@ export interface StyleScore {
   /** Mean edge-map SSIM of input vs output. Target ≥ 0.5. */
   edgeSsim: number;
   edgeSsimMin: number;
+  /** Paired styles: mean edge SSIM of the true outputs against the inputs (see StyleEvalData.references). */
+  referenceEdgeSsim?: number;
   /** Generator seconds per megapixel over the inputs, after one warm-up call. */
   secondsPerMegapixel: number;
   megapixels: number;
@@ -149,6 +156,10 @@ export async function scoreStyle(
     });
   }
   const ssims = perImage.map((p) => p.edgeSsim);
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const references = data.references?.map((r, i) =>
+    edgeSsim(inputs[i] as FloatImage, fitToMultiple(r, multiple)),
+  );
   return {
     score: {
       style: data.style,
@@ -156,8 +167,9 @@ export async function scoreStyle(
       outputCrops,
       styleAccuracy: outputHits / Math.max(1, outputCrops),
       inputStyleRate: inputHits / Math.max(1, inputCrops),
-      edgeSsim: ssims.reduce((a, b) => a + b, 0) / ssims.length,
+      edgeSsim: mean(ssims),
       edgeSsimMin: Math.min(...ssims),
+      ...(references === undefined ? {} : { referenceEdgeSsim: mean(references) }),
       secondsPerMegapixel: seconds / megapixels,
       megapixels,
       perImage,
@@ -214,6 +226,8 @@ export function cardMetrics(styles: Record<string, StyleCardEntry>): Record<stri
     // The judge's verdict on the unchanged inputs: the floor a style accuracy should be read against.
     metrics[`${style}.inputStyleRate`] = round(e.score.inputStyleRate);
     metrics[`${style}.edgeSsim`] = round(e.score.edgeSsim);
+    if (e.score.referenceEdgeSsim !== undefined)
+      metrics[`${style}.referenceEdgeSsim`] = round(e.score.referenceEdgeSsim);
     metrics[`${style}.secondsPerMegapixel`] = round(e.score.secondsPerMegapixel, 3);
     metrics[`${style}.classifierAccuracy`] = round(e.classifier.heldOut.accuracy);
   }
@@ -223,12 +237,22 @@ export function cardMetrics(styles: Record<string, StyleCardEntry>): Record<stri
 /** The summary table for the terminal. */
 export function formatStyleTable(styles: Record<string, StyleCardEntry>): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const header = ["style", "style acc", "input→style", "edge SSIM (min)", "s/MP", "judge acc", "targets"];
+  const header = [
+    "style",
+    "style acc",
+    "input→style",
+    "edge SSIM (min)",
+    "true output's",
+    "s/MP",
+    "judge acc",
+    "targets",
+  ];
   const rows = Object.entries(styles).map(([style, e]) => [
     style,
     pct(e.score.styleAccuracy),
     pct(e.score.inputStyleRate),
     `${e.score.edgeSsim.toFixed(3)} (${e.score.edgeSsimMin.toFixed(3)})`,
+    e.score.referenceEdgeSsim?.toFixed(3) ?? "–",
     e.score.secondsPerMegapixel.toFixed(2),
     pct(e.classifier.heldOut.accuracy),
     e.targets.styleAccuracy.met && e.targets.edgeSsim.met ? "met" : "not met",
