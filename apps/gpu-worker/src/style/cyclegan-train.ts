@@ -442,7 +442,8 @@ export async function trainCycleGan(options: CycleGanTrainOptions): Promise<Trai
           `checkpoint: step ${loop.step}/${total}` +
             (l
               ? `, D_A ${l.dA.toFixed(3)} D_B ${l.dB.toFixed(3)} adv ${l.adversarial.toFixed(3)} ` +
-                `cycle ${l.cycle.toFixed(3)} identity ${l.identity.toFixed(3)}`
+                `cycle ${l.cycle.toFixed(3)} identity ${l.identity.toFixed(3)}` +
+                ((options.weights.edge ?? 0) > 0 ? ` edge ${l.edge.toFixed(3)}` : "")
               : ""),
         );
       },
