@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { modelRef, resolveModel } from "@ganvas/shared";
 import sharp from "sharp";
 import { selectBackend } from "../apps/gpu-worker/src/backend/select.ts";
 import { DEFAULT_MODELS_DIR } from "../apps/gpu-worker/src/runtime/config.ts";
@@ -12,7 +13,7 @@ import type { Report } from "./lib/report.ts";
 import { median, num } from "./lib/stats.ts";
 
 /**
- * Super-resolution: seconds per output megapixel of the shipped srgan@2 generators (the worker's tiling) next
+ * Super-resolution: seconds per output megapixel of the shipped srgan generators (newest version) (the worker's tiling) next
  * to UpscalerJS esrgan-slim, the npm baseline, on the same backend in the same process, rounds interleaved so
  * a busy neighbour slows both alike; plus Y-PSNR on the held-out probe crop shipped with the model, next to
  * bicubic. The full held-out evaluation is `ganvas-worker sr-eval` (its table is in the model card).
@@ -34,7 +35,11 @@ export interface SrBenchRow {
 
 export async function benchSr(options: SrBenchOptions): Promise<SrBenchRow[]> {
   const { tf, name } = await selectBackend("wasm");
-  const root = options.modelDir ?? join(DEFAULT_MODELS_DIR, "super-resolution", "srgan", "2");
+  const shipped = resolveModel("super-resolution", "srgan");
+  if (shipped === undefined) throw new Error("The catalog lists no srgan version.");
+  const ref = modelRef(shipped);
+  const root =
+    options.modelDir ?? join(DEFAULT_MODELS_DIR, "super-resolution", "srgan", String(shipped.version));
   const probe = await decodeInput(await readFile(join(root, "probe.png")));
   const width = options.width ?? 256;
   const height = Math.round((width * 3) / 4);
@@ -71,7 +76,7 @@ export async function benchSr(options: SrBenchOptions): Promise<SrBenchRow[]> {
       for (const u of upscalers) {
         rows.push({
           scale,
-          method: u.name === "ours" ? "srgan@2 (ours)" : u.name,
+          method: u.name === "ours" ? `${ref} (ours)` : u.name,
           secondsPerMegapixel: median(seconds.get(u.name) ?? []) / mp,
           probePsnr: psnrY(await u.upscale(lr), probe, scale),
         });
@@ -83,7 +88,7 @@ export async function benchSr(options: SrBenchOptions): Promise<SrBenchRow[]> {
   const { report } = options;
   report.heading("Super-resolution");
   report.note(
-    `Shipped srgan@2 ×2 and ×4 against UpscalerJS esrgan-slim on tfjs ${name}, tiles ${SERVE_TILES.tile} px + ` +
+    `Shipped ${ref} ×2 and ×4 against UpscalerJS esrgan-slim on tfjs ${name}, tiles ${SERVE_TILES.tile} px + ` +
       `${SERVE_TILES.overlap} px overlap for both; time on a ${width}×${height} input (median of rounds), ` +
       "Y-PSNR on the held-out probe crop. Ratio: ours ÷ esrgan-slim.",
   );

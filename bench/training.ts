@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startProcess } from "@ganvas/infra";
+import { resolveModel, type Task } from "@ganvas/shared";
 import { MODELS } from "../apps/gpu-worker/src/models/registry.ts";
 import { DEFAULT_MODELS_DIR } from "../apps/gpu-worker/src/runtime/config.ts";
 import { EMOJI_SIZE } from "../apps/gpu-worker/src/style/emoji-data.ts";
@@ -193,6 +194,13 @@ interface TrainerCase {
   side: (shipped: Record<string, unknown>) => number;
 }
 
+/** The version folder a request naming the model alone gets: the catalog's newest. */
+function newest(task: Task, name: string): string {
+  const entry = resolveModel(task, name);
+  if (entry === undefined) throw new Error(`The catalog lists no ${name}.`);
+  return String(entry.version);
+}
+
 /** Steps chosen so each run takes about 5–15 s after its warm-up on two busy cores. */
 const TRAINERS: readonly TrainerCase[] = [
   {
@@ -204,21 +212,21 @@ const TRAINERS: readonly TrainerCase[] = [
   {
     label: "cyclegan-train starry-night",
     args: { trainer: "cyclegan", variant: "starry-night", steps: 4, warmup: 1 },
-    model: join("style-transfer", "cyclegan", "2", "starry-night"),
+    model: join("style-transfer", "cyclegan", newest("style-transfer", "cyclegan"), "starry-night"),
     data: { dir: join(".ganvas", "data", "style", "photos"), setup: "infra/setup/style-data.sh" },
     side: (o) => Number(o.crop ?? 64),
   },
   {
     label: "sr-train sr-x2",
     args: { trainer: "sr", variant: "sr-x2", steps: 5, warmup: 1 },
-    model: join("super-resolution", "srgan", "2", "x2"),
+    model: join("super-resolution", "srgan", newest("super-resolution", "srgan"), "x2"),
     data: { dir: join(".ganvas", "data", "sr", "train"), setup: "infra/setup/sr-data.sh" },
     side: (o) => Number(o.patchSize ?? 64),
   },
   {
     label: "sr-train sr-x4",
     args: { trainer: "sr", variant: "sr-x4", steps: 5, warmup: 1 },
-    model: join("super-resolution", "srgan", "2", "x4"),
+    model: join("super-resolution", "srgan", newest("super-resolution", "srgan"), "x4"),
     data: { dir: join(".ganvas", "data", "sr", "train"), setup: "infra/setup/sr-data.sh" },
     side: (o) => Number(o.patchSize ?? 96),
   },

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { resolveModel } from "@ganvas/shared";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { parseSrEvalArgs, parseSrTrainArgs } from "../src/sr/cli.ts";
@@ -131,9 +132,12 @@ describe("sr-train loop", () => {
       learningRate: 2e-4,
       learningRateMin: 1e-5,
     });
+    // sr-eval reads the version a request naming srgan alone gets, and that folder is shipped.
+    const shipped = String(resolveModel("super-resolution", "srgan")?.version);
     expect(parseSrEvalArgs(["--scale", "4"]).modelDir).toBe(
-      join("models", "super-resolution", "srgan", "2", "x4"),
+      join("models", "super-resolution", "srgan", shipped, "x4"),
     );
+    expect(existsSync(join(parseSrEvalArgs([]).modelDir, "model.json"))).toBe(true);
     expect(() => parseSrEvalArgs(["--card", "d", "--out", "x.json"])).toThrow(/--card/);
     expect(() => parseSrTrainArgs(["--model", "nope"])).toThrow(/Unknown model/);
     expect(() => parseSrTrainArgs(["--pretrain-steps", "0"])).toThrow(/Nothing to do/);
