@@ -185,7 +185,7 @@ describe("style transfer and super-resolution", () => {
     const sr = await postJson(h, "/v1/images/super-resolution", { input: id, scale: 4 });
     expect(sr.json()).toMatchObject({
       task: "super-resolution",
-      model: "srgan@2",
+      model: "srgan@3",
       params: { scale: 4 },
       input: id,
     });
@@ -213,7 +213,7 @@ describe("GET /v1/models", () => {
     expect(body.tasks.map((t) => [t.task, t.default])).toEqual([
       ["text-to-image", "fashion-cdcgan@2"],
       ["style-transfer", "cyclegan@2"],
-      ["super-resolution", "srgan@2"],
+      ["super-resolution", "srgan@3"],
     ]);
     expect(body.tasks[2]?.models[0]?.scales).toEqual([2, 4]);
   });
