@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { drawNoise } from "../src/models/generate.ts";
 import { shapesTcgan } from "../src/models/tcgan.ts";
 import { generateFromPrompts, promptRows } from "../src/models/text-generate.ts";
+import { exportLayersModel } from "../src/onnx/export.ts";
+import { checkParity } from "../src/onnx/parity.ts";
 import { textToImageRunner } from "../src/runtime/text-to-image.ts";
 import { train } from "../src/training/run.ts";
 import { SNAPSHOTS } from "../src/training/snapshots.ts";
@@ -51,6 +53,34 @@ describe("shapes-tcgan", () => {
     disposeTextBatch(tf, b);
     g.dispose();
     d.dispose();
+  });
+
+  it("nearest upsampling with the condition at every scale: same contract, and it exports to ONNX", async () => {
+    const g = shapesTcgan.buildGenerator({
+      ...cfg,
+      upsampling: "nearest",
+      conditionEveryScale: true,
+      seed: 3,
+    });
+    const layers = g.layers.map((l) => l.getClassName());
+    expect(layers).not.toContain("Conv2DTranspose");
+    expect(g.layers.filter((l) => /^g_cond_\d+_joined$/.test(l.name)).map((l) => l.name)).toEqual([
+      "g_cond_4_joined",
+      "g_cond_8_joined",
+      "g_cond_16_joined",
+    ]);
+    const b = drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 2, 1);
+    const [shape, lo, hi] = tf.tidy(() => {
+      const img = g.predict([tf.randomNormal([2, cfg.latentDim]), b.tokens]) as tfCore.Tensor;
+      return [img.shape, tf.min(img).dataSync()[0], tf.max(img).dataSync()[0]];
+    });
+    expect(shape).toEqual([2, 32, 32, 3]);
+    expect(lo).toBeGreaterThanOrEqual(-1);
+    expect(hi).toBeLessThanOrEqual(1);
+    disposeTextBatch(tf, b);
+    const r = await checkParity(g, exportLayersModel(g), "onnxruntime-node", 2);
+    expect(r.maxAbsDiff).toBeLessThan(1e-4);
+    g.dispose();
   });
 
   it("the text encoder reads word order: swapping shape and background colours changes the image", async () => {

@@ -32,6 +32,18 @@ export interface TcganConfig {
   kernelSize: number;
   /** Number of values per attribute, in SHAPE_ATTRIBUTES order: the auxiliary head's softmax groups. */
   attributeSizes: readonly number[];
+  /**
+   * How the generator doubles its maps: "transpose" (DCGAN's stride-2 transposed convolutions, the default) or
+   * "nearest" (nearest-neighbour ×2, then a 3×3 convolution), which cannot draw the checkerboard pattern that
+   * transposed convolutions leave over every image early in training.
+   */
+  upsampling?: "transpose" | "nearest";
+  /**
+   * Feed the condition to every generator resolution (4×4, 8×8, 16×16: concatenated as constant feature maps),
+   * not only to the noise at the input. Attributes such as position and size are spatial; this keeps the
+   * prompt in reach of the layers that draw them instead of relying on it surviving three upsamplings.
+   */
+  conditionEveryScale?: boolean;
   seed?: number;
 }
 
@@ -93,31 +105,33 @@ export function buildTextGenerator(cfg: TcganConfig): tfl.LayersModel {
   x = tfl.layers.batchNormalization().apply(x) as Sym;
   x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
   x = tfl.layers.reshape({ targetShape: [4, 4, w4] }).apply(x) as Sym;
+  const withCondition = (maps: Sym, side: number): Sym => {
+    if (!cfg.conditionEveryScale) return maps;
+    let c = tfl.layers
+      .reshape({ targetShape: [1, 1, cfg.condDim], name: `g_cond_${side}` })
+      .apply(condition) as Sym;
+    c = tfl.layers.upSampling2d({ size: [side, side], name: `g_cond_${side}_tiled` }).apply(c) as Sym;
+    return tfl.layers.concatenate({ name: `g_cond_${side}_joined` }).apply([maps, c]) as Sym;
+  };
+  const double = (maps: Sym, filters: number, last: boolean): Sym => {
+    const conv = { filters, padding: "same" as const, kernelInitializer: init() };
+    const tail = last ? { activation: "tanh" as const, name: "image" } : { useBias: false };
+    if (cfg.upsampling !== "nearest") {
+      return tfl.layers
+        .conv2dTranspose({ ...conv, ...tail, kernelSize: cfg.kernelSize, strides: 2 })
+        .apply(maps) as Sym;
+    }
+    const resized = tfl.layers.upSampling2d({ size: [2, 2] }).apply(maps) as Sym;
+    return tfl.layers.conv2d({ ...conv, ...tail, kernelSize: 3 }).apply(resized) as Sym;
+  };
+  let side = 4;
   for (const filters of [w8, w16]) {
-    x = tfl.layers
-      .conv2dTranspose({
-        filters,
-        kernelSize: cfg.kernelSize,
-        strides: 2,
-        padding: "same",
-        useBias: false,
-        kernelInitializer: init(),
-      })
-      .apply(x) as Sym;
+    x = double(withCondition(x, side), filters, false);
     x = tfl.layers.batchNormalization().apply(x) as Sym;
     x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
+    side *= 2;
   }
-  const image = tfl.layers
-    .conv2dTranspose({
-      filters: 3,
-      kernelSize: cfg.kernelSize,
-      strides: 2,
-      padding: "same",
-      activation: "tanh",
-      kernelInitializer: init(),
-      name: "image",
-    })
-    .apply(x) as Sym;
+  const image = double(withCondition(x, side), 3, true);
   return tfl.model({ inputs: [noise, tokens], outputs: image, name: "text_generator" });
 }
 

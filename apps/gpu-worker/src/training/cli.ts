@@ -13,10 +13,18 @@ import { type TrainOptions, train } from "./run.ts";
 
 const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N] [--batch 64] [--out DIR]
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
-                           [--warmup N] [--aux-weight W] [--snapshot-every N]
+                           [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
+                           [--condition-every-scale]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN)
+  --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
+                 the prompt's condition fed to every generator resolution
   --snapshot-every  class models: keep a generator snapshot every N steps for \`eval --curve\` (default 300, 0 = none)
 models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned images per step: an epoch is 150 steps)`;
+
+function upsampling(value: string | undefined): "transpose" | "nearest" {
+  if (value === undefined || value === "transpose" || value === "nearest") return value ?? "transpose";
+  throw new Error(`--upsampling must be transpose or nearest, got "${value}".\n${USAGE}`);
+}
 
 export function parseTrainArgs(argv: string[]): TrainOptions {
   const { values } = parseArgs({
@@ -30,6 +38,8 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       warmup: { type: "string" },
       "aux-weight": { type: "string" },
       "snapshot-every": { type: "string" },
+      upsampling: { type: "string" },
+      "condition-every-scale": { type: "boolean" },
     },
     strict: true,
   });
@@ -51,6 +61,14 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     warmupSteps: nonNegativeInt("warmup", values.warmup, USAGE),
     auxWeight: nonNegativeNumber("aux-weight", values["aux-weight"], USAGE, 100),
     snapshotEvery: nonNegativeInt("snapshot-every", values["snapshot-every"], USAGE),
+    ...(values.upsampling !== undefined || values["condition-every-scale"]
+      ? {
+          generator: {
+            upsampling: upsampling(values.upsampling),
+            conditionEveryScale: values["condition-every-scale"] ?? false,
+          },
+        }
+      : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import { loadFashionMnist } from "../data/fashion-mnist.ts";
 import type { CdcganConfig } from "../models/cdcgan.ts";
 import { fsHandler } from "../models/fs-handler.ts";
 import { MODELS, type ModelName } from "../models/registry.ts";
-import { isTextModel } from "../models/tcgan.ts";
+import { isTextModel, type TcganConfig } from "../models/tcgan.ts";
 import {
   type CurvePoint,
   loadCheckpoint,
@@ -38,6 +38,8 @@ export interface TrainOptions extends TrainerOptions {
   auxWeight?: number;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
   snapshotEvery?: number;
+  /** Text-encoder models: generator options of a fresh run, over the model's config (see TcganConfig). */
+  generator?: Pick<TcganConfig, "upsampling" | "conditionEveryScale">;
 }
 
 export function epochOrder(count: number, seed: number, epoch: number): Int32Array {

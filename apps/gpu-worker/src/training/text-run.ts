@@ -93,7 +93,7 @@ function warmUpAttributeHead(
 export async function trainTextGan(options: TrainOptions, def: TextModelDefinition): Promise<TrainResult> {
   const { tf, name: backendName, version } = await selectBackend(options.backend);
   const totalSteps = options.steps ?? options.epochs * TEXT_EPOCH_STEPS;
-  const config = { ...def.config, seed: options.seed };
+  const config = { ...def.config, ...options.generator, seed: options.seed };
   const optimizers = createTextOptimizers(tf);
 
   const previous = await resumeFrom(options);
