@@ -32,6 +32,8 @@ export interface VariationsView {
   script: string;
   seed: number;
   count: number;
+  /** The result's temperature: its noise was scaled by it, and so are the variations'. */
+  temperature: number;
   classIndex: number;
   numClasses: number;
   latentDim: number;
@@ -46,6 +48,8 @@ export async function variationsFor(c: Context<AppEnv>, m: Manifest): Promise<Va
   const [name = "", versionText = ""] = m.model.split("@");
   const version = Number(versionText);
   const seed = m.params.seed;
+  const temperature = m.params.temperature ?? 1;
+  if (typeof temperature !== "number" || !(temperature > 0 && temperature <= 1)) return undefined;
   // A model that reads prompts as tokens has no class to vary within.
   if (!name || !Number.isInteger(version) || version < 1 || tokenVocabularyFor(name)) return undefined;
   if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) return undefined;
@@ -72,6 +76,7 @@ export async function variationsFor(c: Context<AppEnv>, m: Manifest): Promise<Va
     script: files.variations,
     seed,
     count: m.images.length,
+    temperature,
     classIndex: match.classIndex,
     numClasses,
     latentDim,

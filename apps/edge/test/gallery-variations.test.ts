@@ -33,6 +33,7 @@ let h: Harness;
 let browser: Browser;
 let worker: Managed | undefined;
 let result: { id: string; pngs: Uint8Array[] };
+let cool: { id: string; pngs: Uint8Array[] };
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -57,19 +58,19 @@ beforeAll(async () => {
     echo: process.env.GANVAS_TEST_ECHO === "1",
     env: { GANVAS_POLL_MS: "100", GANVAS_METRICS_PORT: "0", GANVAS_ORT_THREADS: "1", GANVAS_DEV: "1" },
   });
-  const reply = await postJson(
-    h,
-    "/v1/images/text-to-image",
-    { prompt: "a pair of sneakers", n: COUNT, seed: 7 },
-    { prefer: "wait=60" },
-  );
-  expect(reply.status, reply.text).toBe(200);
-  expect(reply.json().status).toBe("succeeded");
-  const id: string = reply.json().id;
-  const pngs = await Promise.all(
-    Array.from({ length: COUNT }, async (_, i) => (await call(h.url, `/r/${id}/${i}.png`)).bytes),
-  );
-  result = { id, pngs };
+  const render = async (body: Record<string, unknown>, count: number) => {
+    const reply = await postJson(h, "/v1/images/text-to-image", body, { prefer: "wait=60" });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.json().status).toBe("succeeded");
+    const id: string = reply.json().id;
+    const pngs = await Promise.all(
+      Array.from({ length: count }, async (_, i) => (await call(h.url, `/r/${id}/${i}.png`)).bytes),
+    );
+    return { id, pngs };
+  };
+  result = await render({ prompt: "a pair of sneakers", n: COUNT, seed: 7 }, COUNT);
+  cool = await render({ prompt: "a pair of sneakers", n: 2, seed: 7, temperature: 0.5 }, 2);
+  const pngs = result.pngs;
 
   // A style-transfer result and a text-to-image one whose model version has no ONNX export.
   const st: JobSpec = {
@@ -209,6 +210,22 @@ describe("gallery variations (onnxruntime-web in Chromium)", () => {
     process.stderr.write(
       `variations: page load → generator ready ${timing.loadMs} ms; 8 variations ${runMs[Math.floor(runMs.length / 2)]} ms (median of ${runMs.length})\n`,
     );
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("a result drawn at a lower temperature is redrawn at distance 0 with that temperature", async () => {
+    const { page, problems } = await open(`/g/${cool.id}`);
+    await renderedAfter(page, 0);
+    expect(await page.$eval("#variations", (s) => (s as HTMLElement).dataset.temperature)).toBe("0.5");
+    expect(await page.locator("ul.chips li").allTextContents()).toContain("temperature 0.5");
+    const own = await Promise.all(cool.pngs.map(pngGray));
+    // Same seed, other temperature: other images than the plain result's.
+    expect(maxDiff(own[0] ?? [], await pngGray(result.pngs[0] as Uint8Array))).toBeGreaterThan(1);
+    const n = await renders(page);
+    await page.locator("input.vary-distance").fill("0");
+    await renderedAfter(page, n);
+    for (const t of await tiles(page)) expect(maxDiff(t, own[0] ?? [])).toBeLessThanOrEqual(1);
     expect(problems).toEqual([]);
     await page.context().close();
   });

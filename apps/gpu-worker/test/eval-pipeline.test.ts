@@ -115,5 +115,10 @@ describe("evaluator", () => {
     expect(parseEvalArgs(["--model-dir", "m", "--curve", "--state", "s"]).curveStateDir).toBe("s");
     expect(() => parseEvalArgs(["--model-dir", "m", "--curve"])).toThrow(/--curve needs --state/);
     expect(() => parseEvalArgs(["--model-dir", "m", "--per-class", "0"])).toThrow(/positive integer/);
+    expect(parseEvalArgs(["--model-dir", "m", "--temperature", "0.5", "--no-card"]).temperature).toBe(0.5);
+    expect(() => parseEvalArgs(["--model-dir", "m", "--temperature", "0.5"])).toThrow(/needs --no-card/);
+    expect(() => parseEvalArgs(["--model-dir", "m", "--temperature", "0.05", "--no-card"])).toThrow(
+      /between 0.1 and 1/,
+    );
   });
 });

@@ -167,10 +167,10 @@ describe("textToImageRunner", () => {
       await buildGenerator(tinyConfig).save(fsHandler(dir));
       const { lines, log } = memoryLog();
       const run = textToImageRunner(modelsDir, { log });
-      const spec = (prompt: string, seed: number, n = 1): JobSpec => ({
+      const spec = (prompt: string, seed: number, n = 1, temperature?: number): JobSpec => ({
         task: "text-to-image",
         model: "fashion-cdcgan@1",
-        params: { prompt, n, seed },
+        params: { prompt, n, seed, ...(temperature === undefined ? {} : { temperature }) },
         input: null,
       });
       const out = await run([spec("a red dress", 1, 2), spec("sneakers", 2)]);
@@ -178,6 +178,11 @@ describe("textToImageRunner", () => {
       const png = PNG.sync.read(Buffer.from(out[0]?.[0]?.png ?? new Uint8Array()));
       expect([png.width, png.height]).toEqual([28, 28]);
       expect((await run([spec("sneakers", 2)]))[0]).toEqual(out[1]);
+      // A job's temperature reaches its noise: same seed, other images; alone or beside others, the same.
+      const cool = await run([spec("sneakers", 2, 1, 0.3), spec("sneakers", 2)]);
+      expect(cool[1]).toEqual(out[1]);
+      expect(cool[0]).not.toEqual(out[1]);
+      expect((await run([spec("sneakers", 2, 1, 0.3)]))[0]).toEqual(cool[0]);
       expect(lines.filter((l) => l.message === "serving runtime selected").map((l) => l.runtime)).toEqual([
         "onnxruntime-node",
       ]);

@@ -40,6 +40,26 @@ describe("seededNormal matches tfjs-core's seeded randomNormal", () => {
     }
   });
 
+  it("a temperature scales the worker's noise and the page's alike, bit for bit", () => {
+    for (const temperature of [0.1, 0.5, 0.7]) {
+      const worker = drawNoise([{ classIndex: 0, seed: 7, count: 3, temperature }], 64);
+      const page = requestNoise(7, 3, 64, temperature);
+      expect(bits(page), `temperature ${temperature}`).toEqual(bits(worker));
+      const plain = requestNoise(7, 3, 64);
+      expect(page[5]).toBeCloseTo((plain[5] ?? 0) * temperature, 6);
+    }
+    // A batch of two temperatures: each request keeps its own.
+    const both = drawNoise(
+      [
+        { classIndex: 0, seed: 7, count: 1, temperature: 0.5 },
+        { classIndex: 0, seed: 7, count: 1 },
+      ],
+      64,
+    );
+    expect(bits(both.subarray(0, 64))).toEqual(bits(requestNoise(7, 1, 64, 0.5)));
+    expect(bits(both.subarray(64))).toEqual(bits(requestNoise(7, 1, 64)));
+  });
+
   it("differs between seeds and looks standard normal", () => {
     const a = seededNormal(3, 20_000);
     expect(bits(seededNormal(4, 16))).not.toEqual(bits(a.subarray(0, 16)));

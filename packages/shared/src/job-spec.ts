@@ -67,8 +67,12 @@ export async function textToImageSpec(
     params: { prompt: req.prompt, n: req.n },
     input: null,
   };
+  // The seed derives from what is drawn, not how far from typical: one request at two temperatures draws the
+  // same images, one nearer the typical. Temperature 1 is left out, so those requests keep their cache keys.
   const seed = req.seed ?? (await derivedSeed(base));
-  return { ...base, params: { ...base.params, seed } };
+  const temperature =
+    req.temperature === undefined || req.temperature === 1 ? {} : { temperature: req.temperature };
+  return { ...base, params: { ...base.params, seed, ...temperature } };
 }
 
 /**

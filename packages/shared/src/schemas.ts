@@ -46,6 +46,15 @@ export const TextToImageRequest = z.strictObject({
   model: ModelRef.optional(),
   n: z.int().min(1).max(8).default(1).describe("how many images"),
   seed: Seed.optional(),
+  temperature: z
+    .number()
+    .min(0.1)
+    .max(1)
+    .optional()
+    .describe(
+      "scales the noise (default 1, as trained): lower gives more typical images that follow the prompt more " +
+        "often, with less variety between them; the same seed at another temperature draws the same images, nearer the typical",
+    ),
   webhook: WebhookSubscription.optional(),
 });
 export type TextToImageRequest = z.infer<typeof TextToImageRequest>;

@@ -79,7 +79,12 @@ export function seededNormal(seed: number | string, count: number): Float32Array
  */
 export const noiseSeed = (seed: number): number => (seed === 0 ? 4_294_967_296 : seed);
 
-/** A request's latent points: `rows` × `latentDim` values, row-major, as the worker fed its generator. */
-export function requestNoise(seed: number, rows: number, latentDim: number): Float32Array {
-  return seededNormal(noiseSeed(seed), rows * latentDim);
+/**
+ * A request's latent points: `rows` × `latentDim` values, row-major, as the worker fed its generator; the
+ * request's temperature scales them (1: as drawn).
+ */
+export function requestNoise(seed: number, rows: number, latentDim: number, temperature = 1): Float32Array {
+  const noise = seededNormal(noiseSeed(seed), rows * latentDim);
+  if (temperature !== 1) for (let i = 0; i < noise.length; i++) noise[i] = (noise[i] ?? 0) * temperature;
+  return noise;
 }

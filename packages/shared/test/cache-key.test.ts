@@ -40,6 +40,19 @@ describe("cache key", () => {
     expect(await keyOf({ prompt: "a dress" })).not.toBe(await keyOf({ prompt: "a coat" }));
   });
 
+  it("a temperature below 1 is part of the key but not of the derived seed; 1 is the default, left out", async () => {
+    const plain = await textToImageSpec(TextToImageRequest.parse({ prompt: "a dress" }));
+    const cool = await textToImageSpec(TextToImageRequest.parse({ prompt: "a dress", temperature: 0.5 }));
+    expect(cool.params).toEqual({ ...plain.params, temperature: 0.5 });
+    expect(await keyOf({ prompt: "a dress", temperature: 0.5 })).not.toBe(await keyOf({ prompt: "a dress" }));
+    expect(await keyOf({ prompt: "a dress", temperature: 1 })).toBe(await keyOf({ prompt: "a dress" }));
+    for (const temperature of [0, 0.05, 1.5, "0.5"]) {
+      const parsed = TextToImageRequest.safeParse({ prompt: "a dress", temperature });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(["temperature"]);
+    }
+  });
+
   it("ignores the webhook, which is delivery, not content", async () => {
     expect(await keyOf({ prompt: "a bag", webhook: { url: "https://example.com/h" } })).toBe(
       await keyOf({ prompt: "a bag" }),

@@ -47,6 +47,7 @@ export function galleryPage(origin: string, m: Manifest, job?: JobRecord, variat
     m.model,
     first ? `${first.width}×${first.height}` : undefined,
     seed === undefined ? undefined : `seed ${String(seed)}`,
+    m.params.temperature === undefined ? undefined : `temperature ${String(m.params.temperature)}`,
     `${urls.length} image${urls.length === 1 ? "" : "s"}`,
   ].filter((x): x is string => x !== undefined);
   const input = m.input

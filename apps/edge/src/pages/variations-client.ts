@@ -39,6 +39,12 @@ function toByte(x: number): number {
   return Number.isNaN(r) ? 0 : Math.min(255, Math.max(0, r));
 }
 
+/** The result's noise scale; a page without one (or with a broken one) draws at 1, as trained. */
+function temperature(value: string | undefined): number {
+  const t = Number(value ?? 1);
+  return t > 0 && t <= 1 ? t : 1;
+}
+
 function readConfig(section: HTMLElement) {
   const d = section.dataset;
   const int = (name: string) => {
@@ -52,6 +58,7 @@ function readConfig(section: HTMLElement) {
     wasm: d.wasm ?? "",
     seed: int("seed"),
     count: int("count"),
+    temperature: temperature(d.temperature),
     classIndex: int("classIndex"),
     numClasses: int("numClasses"),
     latentDim: int("latentDim"),
@@ -104,7 +111,9 @@ async function start(section: HTMLElement): Promise<void> {
   const loadMs = performance.now() - started;
   section.dataset.loadMs = loadMs.toFixed(1);
 
-  const { latentDim, numClasses, classIndex, seed, count } = config;
+  const { latentDim, numClasses, classIndex, seed, count, temperature } = config;
+  // Unscaled: the great circle below keeps the norm the generator was trained at, then the temperature
+  // scales every point as it scaled the result's (at distance 0, the result's own noise, bit for bit).
   const own = requestNoise(seed, count, latentDim);
   const labels = new Float32Array(TILES * numClasses);
   for (let i = 0; i < TILES; i++) labels[i * numClasses + classIndex] = 1;
@@ -126,7 +135,8 @@ async function start(section: HTMLElement): Promise<void> {
     const noise = new Float32Array(TILES * latentDim);
     for (let t = 0; t < TILES; t++) {
       for (let k = 0; k < latentDim; k++) {
-        noise[t * latentDim + k] = cos * (z[k] ?? 0) + sin * (directions[t * latentDim + k] ?? 0);
+        const point = cos * (z[k] ?? 0) + sin * (directions[t * latentDim + k] ?? 0);
+        noise[t * latentDim + k] = Math.fround(point) * temperature;
       }
     }
     const t0 = performance.now();

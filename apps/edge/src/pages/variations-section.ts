@@ -9,7 +9,7 @@ export function variationsSection(v: VariationsView) {
   const size = v.generatorBytes === undefined ? "" : ` (${(v.generatorBytes / 1e6).toFixed(1)} MB)`;
   return html`<section id="variations" class="variations" hidden
       data-model="${v.generatorUrl}" data-ort="${v.ortModule}" data-wasm="${v.ortWasm}"
-      data-seed="${v.seed}" data-count="${v.count}" data-class-index="${v.classIndex}"
+      data-seed="${v.seed}" data-count="${v.count}" data-temperature="${v.temperature}" data-class-index="${v.classIndex}"
       data-num-classes="${v.numClasses}" data-latent-dim="${v.latentDim}">
       <h2>Variations</h2>
       <p class="muted">Nearby points in the generator's latent space, drawn in your browser: the generator${size}

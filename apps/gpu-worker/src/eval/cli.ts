@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseCommandArgs, positiveInt } from "../cli-args.ts";
+import { nonNegativeNumber, parseCommandArgs, positiveInt } from "../cli-args.ts";
 import { isModelName, MODELS } from "../models/registry.ts";
 import { isTextModel } from "../models/tcgan.ts";
 import type { TrainingMetadata } from "../training/checkpoint.ts";
@@ -11,6 +11,7 @@ import { evaluateShapesModel, formatShapesCard } from "./shapes-evaluate.ts";
 
 const USAGE = `usage: ganvas-worker eval --model-dir DIR [--per-class 100] [--seed 1] [--classifier-dir ${DEFAULT_CLASSIFIER_DIR}]
                           [--classifier-epochs 2] [--retrain] [--backend NAME] [--no-card] [--curve --state DIR]
+                          class models: [--temperature 0.1–1 --no-card]
        text-encoder models (picked by the folder's metadata.json): [--prompts 1000]
   --curve scores the generator snapshots the trainer kept in its state folder: prompt accuracy against training time.`;
 
@@ -33,9 +34,17 @@ export function parseEvalArgs(argv: string[]): EvalCommandOptions {
       prompts: { type: "string" },
       curve: { type: "boolean", default: false },
       state: { type: "string" },
+      temperature: { type: "string" },
     },
     strict: true,
   });
+  const temperature = nonNegativeNumber("temperature", values.temperature, USAGE, 1);
+  if (temperature !== undefined && temperature < 0.1)
+    throw new Error(`--temperature must be between 0.1 and 1, got ${temperature}.\n${USAGE}`);
+  if (temperature !== undefined && !values["no-card"])
+    throw new Error(
+      `--temperature needs --no-card: the model card describes the default temperature, 1.\n${USAGE}`,
+    );
   const modelDir = values["model-dir"];
   if (!modelDir) throw new Error(`--model-dir is required.\n${USAGE}`);
   if (values.curve && !values.state)
@@ -51,6 +60,7 @@ export function parseEvalArgs(argv: string[]): EvalCommandOptions {
     writeCard: !values["no-card"],
     prompts: positiveInt("prompts", values.prompts, USAGE),
     curveStateDir: values.curve ? values.state : undefined,
+    temperature,
   };
 }
 
@@ -62,6 +72,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const metadata = await readModelMetadata(options.modelDir);
   const def = metadata && isModelName(metadata.model) ? MODELS[metadata.model] : undefined;
   if (metadata && def && isTextModel(def)) {
+    if (options.temperature !== undefined)
+      throw new Error(
+        `--temperature is for class models; ${metadata.model} reads prompts as tokens.\n${USAGE}`,
+      );
     const card = await evaluateShapesModel({
       modelDir: options.modelDir,
       metadata,

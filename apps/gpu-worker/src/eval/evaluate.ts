@@ -42,6 +42,8 @@ export interface EvalOptions {
   /** Images per class for each curve point (default 30). */
   curvePerClass?: number;
   writeCard?: boolean;
+  /** Noise scale of the generated images (default 1, what the card describes); see the API's temperature. */
+  temperature?: number;
   log?: (line: string) => void;
 }
 
@@ -74,8 +76,9 @@ async function generateAndScore(
   c: number,
   seed: number,
   count: number,
+  temperature = 1,
 ) {
-  const [images = []] = await generateBatch(generator, [{ classIndex: c, seed, count }]);
+  const [images = []] = await generateBatch(generator, [{ classIndex: c, seed, count, temperature }]);
   const pixels = new Uint8Array(count * IMAGE_PIXELS);
   for (const [r, img] of images.entries()) pixels.set(img, r * IMAGE_PIXELS);
   return { pixels, scored: await score(tf, classifier, pixels, count) };
@@ -185,7 +188,15 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
   const perClassScores: ClassScore[] = [];
   let generatedHits = 0;
   for (let c = 0; c < config.numClasses; c++) {
-    const { pixels, scored } = await generateAndScore(tf, generator, classifier, c, seed + c, perClass);
+    const { pixels, scored } = await generateAndScore(
+      tf,
+      generator,
+      classifier,
+      c,
+      seed + c,
+      perClass,
+      options.temperature,
+    );
     const hits = scored.predicted.reduce((n, p) => n + (p === c ? 1 : 0), 0);
     generatedHits += hits;
     generatedFeatures.set(scored.features, c * perClass * dim);

@@ -6,6 +6,8 @@ export interface GenerateOptions {
   /** Same seed, class and count ⇒ same images, which the cache key relies on. */
   seed: number;
   count: number;
+  /** Scales the noise (default 1): lower draws more typical images, with less variety. */
+  temperature?: number;
 }
 
 /** A generator's raw output: `batch` images, channels-last, values in [-1, 1]. */
@@ -71,16 +73,17 @@ const SEED_ZERO = 4_294_967_296;
  * Each request's noise from its own seed, with tfjs-core's seeded randomNormal. The numbers come from a JS
  * generator whatever the backend, so every serving runtime is fed exactly the same latent points.
  */
-export function drawNoise<R extends Pick<GenerateOptions, "seed" | "count">>(
+export function drawNoise<R extends Pick<GenerateOptions, "seed" | "count" | "temperature">>(
   requests: readonly R[],
   latentDim: number,
 ): Float32Array {
   const total = requests.reduce((n, r) => n + r.count, 0);
   const noise = new Float32Array(total * latentDim);
   let offset = 0;
-  for (const { count, seed } of requests) {
+  for (const { count, seed, temperature = 1 } of requests) {
     const t = tf.randomNormal([count, latentDim], 0, 1, "float32", seed === 0 ? SEED_ZERO : seed);
-    noise.set(t.dataSync(), offset);
+    const drawn = t.dataSync() as Float32Array;
+    noise.set(temperature === 1 ? drawn : drawn.map((v) => v * temperature), offset);
     t.dispose();
     offset += count * latentDim;
   }

@@ -12,6 +12,8 @@ export interface PromptRequest {
   /** Same seed, prompt and count ⇒ same images. */
   seed: number;
   count: number;
+  /** Scales the noise (default 1): lower draws more typical images, with less variety. */
+  temperature?: number;
 }
 
 function isConditionalGenerator(m: tfl.LayersModel | ConditionalGenerator): m is ConditionalGenerator {

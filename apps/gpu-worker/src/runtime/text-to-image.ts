@@ -22,6 +22,8 @@ export function textToImageRunner(modelsDir: string, options: ServingOptions = {
     const [name, version] = ref.split("@");
     return load(join(modelsDir, "text-to-image", name ?? "", version ?? ""));
   };
+  // Temperature is left out of the params at its default, 1 (see textToImageSpec).
+  const temperature = (spec: JobSpec) => Number(spec.params.temperature ?? 1);
   return async (specs: readonly JobSpec[]): Promise<GeneratedImage[][]> => {
     const [first] = specs;
     if (!first) return [];
@@ -31,6 +33,7 @@ export function textToImageRunner(modelsDir: string, options: ServingOptions = {
         prompt: String(spec.params.prompt ?? ""),
         seed: Number(spec.params.seed ?? 0),
         count: Number(spec.params.n ?? 1),
+        temperature: temperature(spec),
       }));
       const out = await generateFromPrompts(await model(first.model), vocab, requests);
       return out.images.map((job) =>
@@ -49,6 +52,7 @@ export function textToImageRunner(modelsDir: string, options: ServingOptions = {
         classIndex: match.classIndex,
         seed: Number(spec.params.seed ?? 0),
         count: Number(spec.params.n ?? 1),
+        temperature: temperature(spec),
       };
     });
     const images = await generateBatch(await model(first.model), requests);
