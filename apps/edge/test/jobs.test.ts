@@ -176,7 +176,7 @@ describe("style transfer and super-resolution", () => {
     expect(st.status).toBe(202);
     expect(st.json()).toMatchObject({
       task: "style-transfer",
-      model: "cyclegan@2",
+      model: "cyclegan@3",
       params: { style: "low-poly" },
       input: id,
     });
@@ -212,7 +212,7 @@ describe("GET /v1/models", () => {
     expect(body.source).toBe("catalog");
     expect(body.tasks.map((t) => [t.task, t.default])).toEqual([
       ["text-to-image", "fashion-cdcgan@2"],
-      ["style-transfer", "cyclegan@2"],
+      ["style-transfer", "cyclegan@3"],
       ["super-resolution", "srgan@3"],
     ]);
     expect(body.tasks[2]?.models[0]?.scales).toEqual([2, 4]);
