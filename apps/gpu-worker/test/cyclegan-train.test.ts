@@ -33,6 +33,22 @@ const tiny: CycleGanConfig = {
   seed: 3,
 };
 
+/** Two tiny generator/discriminator pairs with fast optimizers, and one random 16×16 batch per domain. */
+async function tinyCycleGan() {
+  const { tf } = await backend();
+  const state = {
+    gAB: buildCycleGanGenerator(tiny),
+    gBA: buildCycleGanGenerator({ ...tiny, seed: 9 }),
+    dA: buildPatchDiscriminator(tiny),
+    dB: buildPatchDiscriminator({ ...tiny, seed: 8 }),
+    gOptimizer: tf.train.adam(5e-3, 0.5),
+    dOptimizer: tf.train.adam(5e-3, 0.5),
+  };
+  const a = tf.randomUniform([2, 16, 16, 3], -1, 1, "float32", 1) as tfCore.Tensor4D;
+  const b = tf.randomUniform([2, 16, 16, 3], -1, 1, "float32", 2) as tfCore.Tensor4D;
+  return { tf, state, a, b };
+}
+
 /** A small unpaired data root on disk, as style-data.sh lays it out: photos/ and starry-night/. */
 async function writeTinyStyleRoot(root: string): Promise<void> {
   const write = async (
@@ -108,17 +124,7 @@ describe("CycleGAN training", () => {
   });
 
   it("repeated steps on one pair lower the cycle loss and leak no tensors", async () => {
-    const { tf } = await backend();
-    const state = {
-      gAB: buildCycleGanGenerator(tiny),
-      gBA: buildCycleGanGenerator({ ...tiny, seed: 9 }),
-      dA: buildPatchDiscriminator(tiny),
-      dB: buildPatchDiscriminator({ ...tiny, seed: 8 }),
-      gOptimizer: tf.train.adam(5e-3, 0.5),
-      dOptimizer: tf.train.adam(5e-3, 0.5),
-    };
-    const a = tf.randomUniform([2, 16, 16, 3], -1, 1, "float32", 1) as tfCore.Tensor4D;
-    const b = tf.randomUniform([2, 16, 16, 3], -1, 1, "float32", 2) as tfCore.Tensor4D;
+    const { tf, state, a, b } = await tinyCycleGan();
     const pools = { a: new ImagePool(50), b: new ImagePool(50) };
     const weights = { cycle: 10, identity: 0.5 };
     const first = cycleGanStep(tf, state, a, b, pools, weights, rng(1));
@@ -149,17 +155,7 @@ describe("CycleGAN training", () => {
   });
 
   it("the edge-consistency term is reported and trained down, leaking nothing", async () => {
-    const { tf } = await backend();
-    const state = {
-      gAB: buildCycleGanGenerator(tiny),
-      gBA: buildCycleGanGenerator({ ...tiny, seed: 9 }),
-      dA: buildPatchDiscriminator(tiny),
-      dB: buildPatchDiscriminator({ ...tiny, seed: 8 }),
-      gOptimizer: tf.train.adam(5e-3, 0.5),
-      dOptimizer: tf.train.adam(5e-3, 0.5),
-    };
-    const a = tf.randomUniform([2, 16, 16, 3], -1, 1, "float32", 1) as tfCore.Tensor4D;
-    const b = tf.randomUniform([2, 16, 16, 3], -1, 1, "float32", 2) as tfCore.Tensor4D;
+    const { tf, state, a, b } = await tinyCycleGan();
     const pools = { a: new ImagePool(0), b: new ImagePool(0) };
     const weights = { cycle: 1, identity: 0, edge: 20 };
     const first = cycleGanStep(tf, state, a, b, pools, weights, rng(1));
