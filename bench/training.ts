@@ -233,7 +233,7 @@ const TRAINERS: readonly TrainerCase[] = [
   {
     label: "train --model shapes-tcgan",
     args: { trainer: "shapes-tcgan", steps: 8, warmup: 2 },
-    model: join("text-to-image", "shapes-tcgan", "1"),
+    model: join("text-to-image", "shapes-tcgan", newest("text-to-image", "shapes-tcgan")),
     side: () => MODELS["shapes-tcgan"].output.width,
   },
 ];

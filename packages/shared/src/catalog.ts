@@ -47,6 +47,16 @@ export const CATALOG: readonly CatalogEntry[] = [
     outputSize: 32,
   },
   {
+    task: "text-to-image",
+    name: "shapes-tcgan",
+    version: 2,
+    description:
+      "Text-conditioned DCGAN with a learned token encoder, trained on procedural captioned shapes; nearest-" +
+      "neighbour upsampling and the prompt fed to every generator resolution. Follows colour, size and background " +
+      "far better than version 1; shape and position not yet.",
+    outputSize: 32,
+  },
+  {
     task: "style-transfer",
     name: "cyclegan",
     version: 1,

@@ -85,7 +85,7 @@ describe("textToImageSpec", () => {
     });
     expect(spec).toMatchObject({
       task: "text-to-image",
-      model: "shapes-tcgan@1",
+      model: "shapes-tcgan@2",
       params: { prompt: "a small red triangle on blue", n: 2 },
     });
     expect(typeof spec.params.seed).toBe("number");
