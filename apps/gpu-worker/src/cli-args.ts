@@ -42,6 +42,12 @@ export function nonNegativeNumber<V extends string | undefined>(
   return checked(name, value, usage, want, (n) => Number.isFinite(n) && n >= 0 && n <= max);
 }
 
+/** `--upsampling transpose|nearest` for the generators that offer both; absent means "transpose". */
+export function upsamplingFlag(value: string | undefined, usage: string): "transpose" | "nearest" {
+  if (value === undefined || value === "transpose" || value === "nearest") return value ?? "transpose";
+  throw new Error(`--upsampling must be transpose or nearest, got "${value}".\n${usage}`);
+}
+
 /** Readers for a command's parsed flags that fall back to a default when the flag is absent. */
 export function flagNumbers<V extends object>(values: V, usage: string) {
   const text = (name: keyof V & string) => values[name] as string | undefined;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { flagNumbers, TRAIN_FLAGS, trainerCommand, trainFlagOptions } from "../cli-args.ts";
+import { flagNumbers, TRAIN_FLAGS, trainerCommand, trainFlagOptions, upsamplingFlag } from "../cli-args.ts";
 import { CYCLEGAN_DEFAULTS, type CycleGanTrainOptions, trainCycleGan } from "./cyclegan-train.ts";
 import { isUnpairedStyle, UNPAIRED_STYLES } from "./photo-data.ts";
 
@@ -9,11 +9,6 @@ const USAGE = `usage: ganvas-worker cyclegan-train --style starry-night|low-poly
                                    [--pool 50] [--filters 16] [--blocks 4] [--d-filters 32] [--d-layers 3] [--upsampling transpose|nearest]
                                    [--checkpoint-every 100] [--out DIR] [--state DIR] [--resume] [--seed N]
                                    [--limit N] [--data DIR] [--backend NAME] [--no-samples]`;
-
-function upsampling(value: string | undefined): "transpose" | "nearest" {
-  if (value === undefined || value === "transpose" || value === "nearest") return value ?? "transpose";
-  throw new Error(`--upsampling must be transpose or nearest, got "${value}".\n${USAGE}`);
-}
 
 export function parseCycleGanTrainArgs(argv: string[]): CycleGanTrainOptions {
   const { values } = parseArgs({
@@ -74,7 +69,7 @@ export function parseCycleGanTrainArgs(argv: string[]): CycleGanTrainOptions {
       residualBlocks: blocks,
       discriminatorFilters: int("d-filters", d.config.discriminatorFilters),
       discriminatorLayers: int("d-layers", d.config.discriminatorLayers),
-      upsampling: upsampling(values.upsampling),
+      upsampling: upsamplingFlag(values.upsampling, USAGE),
     },
     checkpointEvery: int("checkpoint-every", d.checkpointEvery),
     ...common,

@@ -7,6 +7,7 @@ import {
   TRAIN_FLAGS,
   trainerCommand,
   trainFlagOptions,
+  upsamplingFlag,
 } from "../cli-args.ts";
 import { isModelName, MODELS } from "../models/registry.ts";
 import { type TrainOptions, train } from "./run.ts";
@@ -20,11 +21,6 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                  the prompt's condition fed to every generator resolution
   --snapshot-every  class models: keep a generator snapshot every N steps for \`eval --curve\` (default 300, 0 = none)
 models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned images per step: an epoch is 150 steps)`;
-
-function upsampling(value: string | undefined): "transpose" | "nearest" {
-  if (value === undefined || value === "transpose" || value === "nearest") return value ?? "transpose";
-  throw new Error(`--upsampling must be transpose or nearest, got "${value}".\n${USAGE}`);
-}
 
 export function parseTrainArgs(argv: string[]): TrainOptions {
   const { values } = parseArgs({
@@ -64,7 +60,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     ...(values.upsampling !== undefined || values["condition-every-scale"]
       ? {
           generator: {
-            upsampling: upsampling(values.upsampling),
+            upsampling: upsamplingFlag(values.upsampling, USAGE),
             conditionEveryScale: values["condition-every-scale"] ?? false,
           },
         }
