@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { modelRef, resolveModel } from "@ganvas/shared";
+import { modelRef, shippedModel } from "@ganvas/shared";
 import sharp from "sharp";
 import { selectBackend } from "../apps/gpu-worker/src/backend/select.ts";
 import { DEFAULT_MODELS_DIR } from "../apps/gpu-worker/src/runtime/config.ts";
@@ -35,8 +35,7 @@ export interface SrBenchRow {
 
 export async function benchSr(options: SrBenchOptions): Promise<SrBenchRow[]> {
   const { tf, name } = await selectBackend("wasm");
-  const shipped = resolveModel("super-resolution", "srgan");
-  if (shipped === undefined) throw new Error("The catalog lists no srgan version.");
+  const shipped = shippedModel("super-resolution", "srgan");
   const ref = modelRef(shipped);
   const root =
     options.modelDir ?? join(DEFAULT_MODELS_DIR, "super-resolution", "srgan", String(shipped.version));

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startProcess } from "@ganvas/infra";
-import { resolveModel, type Task } from "@ganvas/shared";
+import { shippedModel, type Task } from "@ganvas/shared";
 import { MODELS } from "../apps/gpu-worker/src/models/registry.ts";
 import { DEFAULT_MODELS_DIR } from "../apps/gpu-worker/src/runtime/config.ts";
 import { EMOJI_SIZE } from "../apps/gpu-worker/src/style/emoji-data.ts";
@@ -195,11 +195,7 @@ interface TrainerCase {
 }
 
 /** The version folder a request naming the model alone gets: the catalog's newest. */
-function newest(task: Task, name: string): string {
-  const entry = resolveModel(task, name);
-  if (entry === undefined) throw new Error(`The catalog lists no ${name}.`);
-  return String(entry.version);
-}
+const newest = (task: Task, name: string) => String(shippedModel(task, name).version);
 
 /** Steps chosen so each run takes about 5–15 s after its warm-up on two busy cores. */
 const TRAINERS: readonly TrainerCase[] = [

@@ -141,6 +141,13 @@ export function resolveModel(task: Task, ref: string): CatalogEntry | undefined 
   ).sort((a, b) => b.version - a.version)[0];
 }
 
+/** The catalog entry a request naming `name` alone gets (its newest version); an error if none is listed. */
+export function shippedModel(task: Task, name: string): CatalogEntry {
+  const entry = resolveModel(task, name);
+  if (entry === undefined) throw new Error(`The catalog lists no ${task} model named ${name}.`);
+  return entry;
+}
+
 export function modelRef(entry: CatalogEntry): string {
   return `${entry.name}@${entry.version}`;
 }

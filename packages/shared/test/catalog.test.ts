@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CATALOG, modelRef, resolveModel } from "../src/catalog.ts";
+import { CATALOG, modelRef, resolveModel, shippedModel } from "../src/catalog.ts";
 
 describe("catalog", () => {
   it("resolves a bare name to its newest version and name@version exactly", () => {
@@ -12,6 +12,9 @@ describe("catalog", () => {
     }
     expect(resolveModel("text-to-image", "fashion-cdcgan@99")).toBeUndefined();
     expect(resolveModel("style-transfer", "fashion-cdcgan")).toBeUndefined();
+    // What scripts and defaults call "the shipped version": the same newest entry, or a clear error.
+    expect(shippedModel("text-to-image", "fashion-cdcgan")).toBe(newest);
+    expect(() => shippedModel("style-transfer", "fashion-cdcgan")).toThrow(/no style-transfer model named/);
   });
 
   it("names every entry once", () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { resolveModel } from "@ganvas/shared";
+import { shippedModel } from "@ganvas/shared";
 import { selectBackend } from "../backend/select.ts";
 import {
   nonNegativeInt,
@@ -59,12 +59,15 @@ export interface SrEvalOptions {
   reports?: SrEvalReport[];
 }
 
-/** The srgan version a request naming the model alone gets: the catalog's newest. */
-const SHIPPED_SRGAN = resolveModel("super-resolution", "srgan") ?? { version: 1 };
-
 /** Where sr-eval reads a scale's generator by default: the shipped default version. */
 export const srScaleDir = (scale: number) =>
-  join("models", "super-resolution", "srgan", String(SHIPPED_SRGAN.version), `x${scale}`);
+  join(
+    "models",
+    "super-resolution",
+    "srgan",
+    String(shippedModel("super-resolution", "srgan").version),
+    `x${scale}`,
+  );
 
 export function parseSrEvalArgs(argv: string[]): SrEvalOptions {
   const { values } = parseArgs({
