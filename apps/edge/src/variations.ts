@@ -1,4 +1,10 @@
-import { keys, type Manifest, matchFashionPrompt, tokenVocabularyFor } from "@ganvas/shared";
+import {
+  keys,
+  type Manifest,
+  matchFashionPrompt,
+  TEMPERATURE_RANGE,
+  tokenVocabularyFor,
+} from "@ganvas/shared";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./env.ts";
@@ -49,7 +55,8 @@ export async function variationsFor(c: Context<AppEnv>, m: Manifest): Promise<Va
   const version = Number(versionText);
   const seed = m.params.seed;
   const temperature = m.params.temperature ?? 1;
-  if (typeof temperature !== "number" || !(temperature > 0 && temperature <= 1)) return undefined;
+  const { min, max } = TEMPERATURE_RANGE;
+  if (typeof temperature !== "number" || !(temperature >= min && temperature <= max)) return undefined;
   // A model that reads prompts as tokens has no class to vary within.
   if (!name || !Number.isInteger(version) || version < 1 || tokenVocabularyFor(name)) return undefined;
   if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) return undefined;

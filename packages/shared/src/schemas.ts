@@ -31,6 +31,9 @@ const Seed = z
 /** C0/C1 controls other than the whitespace that is collapsed anyway, and unpaired UTF-16 surrogates. */
 const UNPRINTABLE = /[\p{Cc}\p{Cs}]/u;
 
+/** A text-to-image request's noise scale: 1 samples as trained, lower draws more typical images. */
+export const TEMPERATURE_RANGE = { min: 0.1, max: 1 } as const;
+
 export const TextToImageRequest = z.strictObject({
   prompt: z
     .string()
@@ -48,8 +51,8 @@ export const TextToImageRequest = z.strictObject({
   seed: Seed.optional(),
   temperature: z
     .number()
-    .min(0.1)
-    .max(1)
+    .min(TEMPERATURE_RANGE.min)
+    .max(TEMPERATURE_RANGE.max)
     .optional()
     .describe(
       "scales the noise (default 1, as trained): lower gives more typical images that follow the prompt more " +

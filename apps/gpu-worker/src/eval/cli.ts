@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { TEMPERATURE_RANGE } from "@ganvas/shared";
 import { nonNegativeNumber, parseCommandArgs, positiveInt } from "../cli-args.ts";
 import { isModelName, MODELS } from "../models/registry.ts";
 import { isTextModel } from "../models/tcgan.ts";
@@ -38,9 +39,10 @@ export function parseEvalArgs(argv: string[]): EvalCommandOptions {
     },
     strict: true,
   });
-  const temperature = nonNegativeNumber("temperature", values.temperature, USAGE, 1);
-  if (temperature !== undefined && temperature < 0.1)
-    throw new Error(`--temperature must be between 0.1 and 1, got ${temperature}.\n${USAGE}`);
+  const { min, max } = TEMPERATURE_RANGE;
+  const temperature = nonNegativeNumber("temperature", values.temperature, USAGE, max);
+  if (temperature !== undefined && temperature < min)
+    throw new Error(`--temperature must be between ${min} and ${max}, got ${temperature}.\n${USAGE}`);
   if (temperature !== undefined && !values["no-card"])
     throw new Error(
       `--temperature needs --no-card: the model card describes the default temperature, 1.\n${USAGE}`,
