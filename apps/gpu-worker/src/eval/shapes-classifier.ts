@@ -40,9 +40,11 @@ export interface ShapesClassifierConfig {
 export const defaultShapesClassifierConfig: ShapesClassifierConfig = {
   filters: [32, 64, 128],
   featureDim: 128,
-  trainImages: 12_800,
+  // 12,800 images for 5 epochs named a small shape right only 89.9% of the time, under the 90% the generator is
+  // held to; four times the images, each seen 4 times, make a judge that can tell a generator meeting the mark.
+  trainImages: 51_200,
   testImages: 2_000,
-  epochs: 5,
+  epochs: 4,
   batchSize: 64,
   seed: 101,
 };
