@@ -1,10 +1,4 @@
-import {
-  keys,
-  type Manifest,
-  matchFashionPrompt,
-  TEMPERATURE_RANGE,
-  tokenVocabularyFor,
-} from "@ganvas/shared";
+import { classVocabularyFor, keys, type Manifest, matchClassPrompt, TEMPERATURE_RANGE } from "@ganvas/shared";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./env.ts";
@@ -57,10 +51,12 @@ export async function variationsFor(c: Context<AppEnv>, m: Manifest): Promise<Va
   const temperature = m.params.temperature ?? 1;
   const { min, max } = TEMPERATURE_RANGE;
   if (typeof temperature !== "number" || !(temperature >= min && temperature <= max)) return undefined;
-  // A model that reads prompts as tokens has no class to vary within.
-  if (!name || !Number.isInteger(version) || version < 1 || tokenVocabularyFor(name)) return undefined;
+  if (!name || !Number.isInteger(version) || version < 1) return undefined;
   if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) return undefined;
-  const match = matchFashionPrompt(String(m.params.prompt ?? ""));
+  // A model that reads prompts as tokens has no class to vary within.
+  const classes = classVocabularyFor(name);
+  if (!classes) return undefined;
+  const match = matchClassPrompt(classes, String(m.params.prompt ?? ""));
   if (!match.ok || m.images.length === 0) return undefined;
 
   const storage = c.get("storage");

@@ -216,6 +216,12 @@ describe("GET /v1/models", () => {
       ["super-resolution", "srgan@3"],
     ]);
     expect(body.tasks[2]?.models[0]?.scales).toEqual([2, 4]);
+    // Each text model says what it reads in a prompt; image-to-image models read none.
+    const understands = (name: string) => body.tasks[0]?.models.find((m) => m.name === name)?.understands;
+    expect(understands("digits-cdcgan")).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    expect(understands("fashion-cdcgan")).toContain("ankle boot");
+    expect(understands("shapes-tcgan")).toEqual(expect.arrayContaining(["triangle", "red", "left"]));
+    expect(body.tasks[1]?.models[0]?.understands).toBeUndefined();
   });
 
   it("follows models/registry.json: models, styles, defaults, metrics and sample images", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { selectBackend } from "../src/backend/select.ts";
-import { loadFashionMnist, readFashionMnist } from "../src/data/fashion-mnist.ts";
+import { loadClassSet, readClassSet } from "../src/data/class-sets.ts";
+import { readFashionMnist } from "../src/data/fashion-mnist.ts";
 
 describe("selectBackend", () => {
   it("falls back to wasm when the native packages are absent", async () => {
@@ -25,7 +26,7 @@ describe("Fashion-MNIST", () => {
 
   it("scales pixels to [-1, 1] tensors", async () => {
     const { tf } = await selectBackend("wasm");
-    const data = await loadFashionMnist(tf, { split: "t10k", limit: 16 });
+    const data = await loadClassSet(tf, "fashion-mnist", { split: "test", limit: 16 });
     expect(data.images.shape).toEqual([16, 28, 28, 1]);
     expect(data.labels.shape).toEqual([16]);
     expect(tf.min(data.images).dataSync()[0]).toBeGreaterThanOrEqual(-1);
@@ -35,5 +36,17 @@ describe("Fashion-MNIST", () => {
 
   it("says where to get the data when the folder is wrong", async () => {
     await expect(readFashionMnist("train", 1, "/nonexistent")).rejects.toThrow(/GANVAS_FASHION_MNIST_DIR/);
+  });
+});
+
+describe("MNIST through the class-set door", () => {
+  it("loads the digits' held-out split as [-1, 1] tensors", async () => {
+    const { tf } = await selectBackend("wasm");
+    const data = await loadClassSet(tf, "mnist", { split: "test", limit: 32 });
+    expect(data.images.shape).toEqual([32, 28, 28, 1]);
+    expect(tf.max(data.images).dataSync()[0]).toBeGreaterThan(0.5);
+    const labels = await readClassSet("mnist", "test", { limit: 32 });
+    expect(Array.from(data.labels.dataSync())).toEqual(Array.from(labels.labels));
+    tf.dispose([data.images, data.labels]);
   });
 });

@@ -46,6 +46,10 @@ export const ModelView = z.object({
   outputSize: z.int().optional(),
   styles: z.array(z.string()).optional(),
   scales: z.array(z.int()).optional(),
+  understands: z
+    .array(z.string())
+    .optional()
+    .describe("text-to-image: the classes or words the model reads in a prompt (synonyms also work)"),
   metrics: z.record(z.string(), z.number()).optional(),
   sample: z.string().optional().describe("URL of the model's sample grid"),
   card: z.string().optional().describe("URL of the model card"),

@@ -39,6 +39,15 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
   {
     task: "text-to-image",
+    name: "digits-cdcgan",
+    version: 1,
+    description:
+      "Class-conditional DCGAN with an ACGAN class head in its discriminator, trained on MNIST: 28×28 grayscale " +
+      'handwritten digits; prompts name a digit as a numeral or a word ("a handwritten 7", "seven").',
+    outputSize: 28,
+  },
+  {
+    task: "text-to-image",
     name: "shapes-tcgan",
     version: 1,
     description:

@@ -21,9 +21,35 @@ export const FASHION_CLASSES = [
   { label: "ankle boot", words: ["ankle boot", "ankle boots", "boot", "boots"] },
 ] as const;
 
-const phrases = FASHION_CLASSES.flatMap((c, classIndex) =>
-  c.words.map((w) => ({ phrase: w, classIndex })),
-).sort((a, b) => b.phrase.length - a.phrase.length);
+/**
+ * What the MNIST digit generator understands: each digit as a numeral and as a word. A prompt that names
+ * several ("a 7, not a one") gets the first.
+ */
+export const DIGIT_CLASSES = [
+  { label: "0", words: ["0", "zero", "nought", "naught"] },
+  { label: "1", words: ["1", "one"] },
+  { label: "2", words: ["2", "two"] },
+  { label: "3", words: ["3", "three"] },
+  { label: "4", words: ["4", "four"] },
+  { label: "5", words: ["5", "five"] },
+  { label: "6", words: ["6", "six"] },
+  { label: "7", words: ["7", "seven"] },
+  { label: "8", words: ["8", "eight"] },
+  { label: "9", words: ["9", "nine"] },
+] as const;
+
+/** The classes of a class-conditional model, in the order of its generator's label input. */
+export type ClassVocabulary = readonly { readonly label: string; readonly words: readonly string[] }[];
+
+/** Class vocabularies of the class-conditional models, by model name. */
+export const CLASS_VOCABULARIES: Readonly<Record<string, ClassVocabulary>> = {
+  "fashion-cdcgan": FASHION_CLASSES,
+  "digits-cdcgan": DIGIT_CLASSES,
+};
+
+export function classVocabularyFor(modelName: string): ClassVocabulary | undefined {
+  return Object.hasOwn(CLASS_VOCABULARIES, modelName) ? CLASS_VOCABULARIES[modelName] : undefined;
+}
 
 export type PromptMatch = { ok: true; classIndex: number; label: string } | { ok: false; known: string[] };
 
@@ -31,26 +57,39 @@ export function normalisePrompt(prompt: string): string {
   return prompt.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
 }
 
-/** The first class the prompt names, by position in the prompt. */
-export function matchFashionPrompt(prompt: string): PromptMatch {
+/** The first class the prompt names, by position in the prompt; at one position the longest phrase wins. */
+export function matchClassPrompt(classes: ClassVocabulary, prompt: string): PromptMatch {
   const text = ` ${normalisePrompt(prompt).replace(/[^\p{L}\p{N}\- ]/gu, " ")} `;
-  let best: { at: number; classIndex: number } | undefined;
-  for (const { phrase, classIndex } of phrases) {
-    const at = text.indexOf(` ${phrase} `);
-    if (at >= 0 && (best === undefined || at < best.at)) best = { at, classIndex };
-  }
-  if (best === undefined) return { ok: false, known: FASHION_CLASSES.map((c) => c.label) };
-  const cls = FASHION_CLASSES[best.classIndex];
-  return { ok: true, classIndex: best.classIndex, label: cls?.label ?? "" };
+  let best: { at: number; length: number; classIndex: number } | undefined;
+  classes.forEach((c, classIndex) => {
+    for (const phrase of c.words) {
+      const at = text.indexOf(` ${phrase} `);
+      if (at < 0) continue;
+      if (best === undefined || at < best.at || (at === best.at && phrase.length > best.length))
+        best = { at, length: phrase.length, classIndex };
+    }
+  });
+  if (best === undefined) return { ok: false, known: classes.map((c) => c.label) };
+  return { ok: true, classIndex: best.classIndex, label: classes[best.classIndex]?.label ?? "" };
 }
 
-/** Token vocabularies of the text-encoder models, by model name; any other model takes class prompts. */
+/** Token vocabularies of the text-encoder models, by model name. */
 export const TOKEN_VOCABULARIES: Readonly<Record<string, TokenVocabulary>> = {
   "shapes-tcgan": SHAPES_VOCABULARY,
 };
 
 export function tokenVocabularyFor(modelName: string): TokenVocabulary | undefined {
   return Object.hasOwn(TOKEN_VOCABULARIES, modelName) ? TOKEN_VOCABULARIES[modelName] : undefined;
+}
+
+/**
+ * What a text-to-image model reads in a prompt: a class model's class labels, a token model's attribute
+ * values (each also has synonyms); undefined for a model with no vocabulary.
+ */
+export function understoodWords(modelName: string): string[] | undefined {
+  const vocab = tokenVocabularyFor(modelName);
+  if (vocab) return [...new Set(Object.values(vocab.attributes).flat())];
+  return classVocabularyFor(modelName)?.map((c) => c.label);
 }
 
 export type PromptCheck = { ok: true } | { ok: false; message: string; known: string[] };
@@ -63,14 +102,15 @@ export function checkPrompt(modelName: string, prompt: string): PromptCheck {
   const vocab = tokenVocabularyFor(modelName);
   if (vocab) {
     if (tokenize(vocab, prompt).ids.length > 0) return { ok: true };
-    const known = [...new Set(Object.values(vocab.attributes).flat())];
     return {
       ok: false,
       message: `the prompt has no word this model knows; it understands ${describeVocabulary(vocab)}`,
-      known,
+      known: understoodWords(modelName) ?? [],
     };
   }
-  const match = matchFashionPrompt(prompt);
+  const classes = classVocabularyFor(modelName);
+  if (!classes) return { ok: false, message: "this model has no prompt vocabulary", known: [] };
+  const match = matchClassPrompt(classes, prompt);
   if (match.ok) return { ok: true };
   return {
     ok: false,

@@ -64,7 +64,13 @@ describe("cache key", () => {
       textToImageSpec(TextToImageRequest.parse({ prompt: "a dress", model: "nope" })),
     ).rejects.toMatchObject({
       path: "model",
-      allowed: ["fashion-cdcgan@1", "fashion-cdcgan@2", "shapes-tcgan@1", "shapes-tcgan@2"],
+      allowed: [
+        "fashion-cdcgan@1",
+        "fashion-cdcgan@2",
+        "digits-cdcgan@1",
+        "shapes-tcgan@1",
+        "shapes-tcgan@2",
+      ],
     });
     const err = await textToImageSpec(TextToImageRequest.parse({ prompt: "a spaceship" })).catch((e) => e);
     expect(err).toBeInstanceOf(RequestFieldError);

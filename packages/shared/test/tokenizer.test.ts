@@ -71,6 +71,11 @@ describe("checkPrompt per model", () => {
     const r = checkPrompt("fashion-cdcgan", "a red triangle");
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.known).toContain("sneaker");
+    expect(checkPrompt("digits-cdcgan", "a seven")).toEqual({ ok: true });
+    const digits = checkPrompt("digits-cdcgan", "a dress");
+    expect(digits.ok).toBe(false);
+    if (!digits.ok) expect(digits.message).toContain("0, 1, 2");
+    expect(checkPrompt("no-such-model", "a dress").ok).toBe(false);
     expect(tokenVocabularyFor("fashion-cdcgan")).toBeUndefined();
     expect(tokenVocabularyFor("toString")).toBeUndefined();
   });

@@ -1,4 +1,11 @@
-import { IMAGE_MEDIA_TYPES, keys, type ModelsView, type ModelView, TASKS } from "@ganvas/shared";
+import {
+  IMAGE_MEDIA_TYPES,
+  keys,
+  type ModelsView,
+  type ModelView,
+  TASKS,
+  understoodWords,
+} from "@ganvas/shared";
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { serveImmutable } from "../immutable.ts";
@@ -31,6 +38,7 @@ models.get("/", async (c) => {
         outputSize: m.outputSize,
         styles: m.styles,
         scales: m.scales,
+        understands: m.task === "text-to-image" ? understoodWords(m.name) : undefined,
         metrics: m.metrics,
         sample: m.sample && `${base}/${m.sample}`,
         card: m.card && `${base}/${m.card}`,

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import type * as tfCore from "@tensorflow/tfjs-core";
 
 /** Where Debian's dataset-fashion-mnist package installs the IDX files. */
 export const DEFAULT_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
@@ -11,14 +10,6 @@ export function fashionMnistDir(): string {
 }
 
 export type Split = "train" | "t10k";
-
-export interface FashionMnist {
-  /** [n, 28, 28, 1], float32 in [-1, 1] to match the generator's tanh. */
-  images: tfCore.Tensor4D;
-  /** [n], int32 class indices; the trainer one-hot encodes each batch. */
-  labels: tfCore.Tensor1D;
-  count: number;
-}
 
 const IMAGES_MAGIC = 0x803;
 const LABELS_MAGIC = 0x801;
@@ -54,22 +45,4 @@ export async function readFashionMnist(split: Split, limit?: number, dir = fashi
     throw new Error(`Unexpected Fashion-MNIST shapes in ${dir}.`);
   const count = Math.min(n, limit ?? n);
   return { pixels: images.data.subarray(0, count * 784), labels: labels.data.subarray(0, count), count };
-}
-
-export async function loadFashionMnist(
-  tf: typeof tfCore,
-  options: { split?: Split; limit?: number; dir?: string } = {},
-): Promise<FashionMnist> {
-  const { pixels, labels, count } = await readFashionMnist(
-    options.split ?? "train",
-    options.limit,
-    options.dir,
-  );
-  const scaled = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) scaled[i] = (pixels[i] ?? 0) / 127.5 - 1;
-  return {
-    images: tf.tensor4d(scaled, [count, 28, 28, 1]),
-    labels: tf.tensor1d(Int32Array.from(labels), "int32"),
-    count,
-  };
 }

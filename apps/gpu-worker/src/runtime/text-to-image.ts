@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type JobSpec, matchFashionPrompt, tokenVocabularyFor } from "@ganvas/shared";
+import { classVocabularyFor, type JobSpec, matchClassPrompt, tokenVocabularyFor } from "@ganvas/shared";
 import { encodePng } from "../image/png.ts";
 import { generateBatch } from "../models/generate.ts";
 import { generateFromPrompts } from "../models/text-generate.ts";
@@ -7,7 +7,8 @@ import { loadOncePerDir, loadServedGenerator, type ServingOptions } from "../ser
 import { createLogger } from "./log.ts";
 import type { GeneratedImage } from "./runner.ts";
 
-const FASHION_SIZE = 28;
+/** The class models (Fashion-MNIST, MNIST digits) draw 28×28 gray. */
+const CLASS_IMAGE_SIZE = 28;
 
 /**
  * Loads each text-to-image generator once per process, on first use, on the fastest serving runtime present
@@ -27,7 +28,8 @@ export function textToImageRunner(modelsDir: string, options: ServingOptions = {
   return async (specs: readonly JobSpec[]): Promise<GeneratedImage[][]> => {
     const [first] = specs;
     if (!first) return [];
-    const vocab = tokenVocabularyFor(first.model.split("@")[0] ?? "");
+    const name = first.model.split("@")[0] ?? "";
+    const vocab = tokenVocabularyFor(name);
     if (vocab) {
       const requests = specs.map((spec) => ({
         prompt: String(spec.params.prompt ?? ""),
@@ -44,9 +46,11 @@ export function textToImageRunner(modelsDir: string, options: ServingOptions = {
         })),
       );
     }
+    const classes = classVocabularyFor(name);
+    if (!classes) throw new Error(`model ${first.model} has no prompt vocabulary`);
     const requests = specs.map((spec) => {
       const prompt = String(spec.params.prompt ?? "");
-      const match = matchFashionPrompt(prompt);
+      const match = matchClassPrompt(classes, prompt);
       if (!match.ok) throw new Error(`prompt names no known class: ${prompt}`);
       return {
         classIndex: match.classIndex,
@@ -58,9 +62,9 @@ export function textToImageRunner(modelsDir: string, options: ServingOptions = {
     const images = await generateBatch(await model(first.model), requests);
     return images.map((job) =>
       job.map((gray) => ({
-        png: encodePng(gray, FASHION_SIZE, FASHION_SIZE),
-        width: FASHION_SIZE,
-        height: FASHION_SIZE,
+        png: encodePng(gray, CLASS_IMAGE_SIZE, CLASS_IMAGE_SIZE),
+        width: CLASS_IMAGE_SIZE,
+        height: CLASS_IMAGE_SIZE,
       })),
     );
   };

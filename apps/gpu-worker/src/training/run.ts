@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { selectBackend } from "../backend/select.ts";
-import { loadFashionMnist } from "../data/fashion-mnist.ts";
+import { loadClassSet } from "../data/class-sets.ts";
 import type { CdcganConfig } from "../models/cdcgan.ts";
 import { fsHandler } from "../models/fs-handler.ts";
 import { MODELS, type ModelName } from "../models/registry.ts";
 import { isTextModel, type TcganConfig } from "../models/tcgan.ts";
+import { DEFAULT_AUGMENTATION } from "./augment.ts";
 import {
   type CurvePoint,
   loadCheckpoint,
@@ -34,8 +35,15 @@ export interface TrainOptions extends TrainerOptions {
   steps?: number;
   /** Text-encoder models: attribute-head warm-up steps before the first adversarial step (default 0). */
   warmupSteps?: number;
-  /** Class models: the ACGAN auxiliary loss weight of a fresh run (default: the model's config; 0 = none). */
+  /**
+   * Class models: the ACGAN auxiliary loss weight of a fresh run (default: the model's config; 0 = none).
+   * Text-encoder models: the attribute loss's weight in G's loss (default 1).
+   */
   auxWeight?: number;
+  /** Class models: differentiable augmentation of every image D sees (augment.ts' defaults). */
+  augment?: boolean;
+  /** Text-encoder models: weight of D's mismatched-caption term (default 0 = off; see TextGanState). */
+  mismatchWeight?: number;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
   snapshotEvery?: number;
   /** Text-encoder models: generator options of a fresh run, over the model's config (see TcganConfig). */
@@ -61,7 +69,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return trainTextGan(options, def);
   }
   const { tf, name: backendName, version } = await selectBackend(options.backend);
-  const data = await loadFashionMnist(tf, { limit: options.limit });
+  const data = await loadClassSet(tf, def.dataset, { limit: options.limit });
   const stepsPerEpoch = Math.floor(data.count / options.batchSize);
   if (stepsPerEpoch < 1) {
     throw new Error(
@@ -87,6 +95,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     latentDim: config.latentDim,
     numClasses: config.numClasses,
     auxWeight: config.auxWeight,
+    ...(options.augment ? { augment: DEFAULT_AUGMENTATION } : {}),
   };
   const snapshotEvery = options.snapshotEvery ?? SNAPSHOT_EVERY;
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
@@ -106,7 +115,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...loop.metadata(seconds),
     model: def.name,
     backend: { name: backendName, version },
-    data: { name: "fashion-mnist", images: data.count },
+    data: { name: def.dataset, images: data.count },
     curve,
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
     options: recordedOptions(options, { config }),

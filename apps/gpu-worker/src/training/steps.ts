@@ -1,5 +1,6 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { type Augmentation, diffAugment } from "./augment.ts";
 
 type Tf = typeof tfCore;
 
@@ -16,6 +17,8 @@ export interface GanState {
    * class head. D always learns its head at weight 1, on real images only, so it never learns G's mistakes.
    */
   auxWeight?: number;
+  /** Differentiable augmentation of every image D sees, real or fake (see augment.ts); absent = none. */
+  augment?: Augmentation;
 }
 
 /** What a GAN trainer owns for the whole run: freed when the run ends, however it ends. */
@@ -64,9 +67,13 @@ function logits(model: tfl.LayersModel, inputs: tfCore.Tensor[]): tfCore.Tensor 
 
 const hasClassHead = (state: GanState) => (state.auxWeight ?? 0) > 0;
 
-/** D's output split into the real/fake logit and, with an auxiliary head, the class logits. */
+/**
+ * D's output split into the real/fake logit and, with an auxiliary head, the class logits. With augmentation,
+ * D sees every image, real or fake, through it.
+ */
 function judge(tf: Tf, state: GanState, images: tfCore.Tensor, labels: tfCore.Tensor) {
-  const out = logits(state.discriminator, [images, labels]);
+  const seen = state.augment ? diffAugment(tf, images as tfCore.Tensor4D, state.augment) : images;
+  const out = logits(state.discriminator, [seen, labels]);
   if (!hasClassHead(state)) return { logit: out, classes: undefined };
   return { logit: tf.slice(out, [0, 0], [-1, 1]), classes: tf.slice(out, [0, 1], [-1, -1]) };
 }

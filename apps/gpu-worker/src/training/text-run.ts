@@ -105,8 +105,9 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     ...optimizers,
     latentDim: config.latentDim,
     attributeSizes: config.attributeSizes,
-    auxWeight: AUX_WEIGHT,
+    auxWeight: options.auxWeight ?? AUX_WEIGHT,
     discriminatorAuxWeight: DISCRIMINATOR_AUX_WEIGHT,
+    mismatchWeight: options.mismatchWeight ?? 0,
   };
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 
@@ -143,7 +144,8 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
       step: (step) => {
         const real = draw(batchSeed(options.seed, step, 0));
         const wanted = draw(batchSeed(options.seed, step, 1));
-        const d = textDiscriminatorStep(tf, state, real);
+        // G's batch is drawn independently of D's: its captions are D's mismatched ones.
+        const d = textDiscriminatorStep(tf, state, real, wanted.tokens);
         const g = textGeneratorStep(tf, state, wanted);
         disposeTextBatch(tf, real);
         disposeTextBatch(tf, wanted);
