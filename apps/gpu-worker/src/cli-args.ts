@@ -42,6 +42,22 @@ export function nonNegativeNumber<V extends string | undefined>(
   return checked(name, value, usage, want, (n) => Number.isFinite(n) && n >= 0 && n <= max);
 }
 
+/** `--name X` as a number above 0, up to max, or undefined when absent. */
+export function positiveNumber<V extends string | undefined>(
+  name: string,
+  value: V,
+  usage: string,
+  max: number,
+): Parsed<V> {
+  return checked(
+    name,
+    value,
+    usage,
+    `a number above 0, up to ${max}`,
+    (n) => Number.isFinite(n) && n > 0 && n <= max,
+  );
+}
+
 /** `--upsampling transpose|nearest` for the generators that offer both; absent means "transpose". */
 export function upsamplingFlag(value: string | undefined, usage: string): "transpose" | "nearest" {
   if (value === undefined || value === "transpose" || value === "nearest") return value ?? "transpose";

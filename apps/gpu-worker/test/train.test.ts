@@ -67,6 +67,37 @@ describe("trainer", () => {
     });
   });
 
+  it("trains the digits with augmentation and wider networks, and a resume keeps the widths", async () => {
+    await withTempDir(async (dir) => {
+      const base = {
+        model: "digits-cdcgan" as const,
+        epochs: 1,
+        steps: 2,
+        batchSize: 32,
+        seed: 5,
+        outDir: join(dir, "out"),
+        stateDir: join(dir, "state"),
+        limit: 128,
+        backend: "wasm",
+        samples: false,
+        snapshotEvery: 0,
+        progress: false as const,
+        auxWeight: 1,
+        augment: true,
+      };
+      const first = await train({ ...base, widthScale: 0.5, resume: false });
+      expect(first.metadata).toMatchObject({ data: { name: "mnist", images: 128 }, completed: true });
+      expect(first.metadata.options).toMatchObject({
+        config: { generatorWidths: [32, 16], discriminatorWidths: [16, 32] },
+      });
+      expect(Number.isFinite(first.metadata.lastLosses?.d)).toBe(true);
+      const resumed = await train({ ...base, steps: 3, resume: true });
+      expect(resumed.metadata.options).toMatchObject({
+        config: { generatorWidths: [32, 16], discriminatorWidths: [16, 32] },
+      });
+    });
+  });
+
   it("refuses to resume from nothing", async () => {
     await withTempDir(async (dir) => {
       await expect(
@@ -111,5 +142,9 @@ describe("trainer", () => {
     });
     expect(() => parseTrainArgs(["--aux-weight=-1"])).toThrow(/--aux-weight must be a number/);
     expect(() => parseTrainArgs(["--aux-weight", "lots"])).toThrow(/--aux-weight must be a number/);
+    expect(
+      parseTrainArgs(["--model", "digits-cdcgan", "--augment", "--width-scale", "2", "--mismatch", "0.5"]),
+    ).toMatchObject({ model: "digits-cdcgan", augment: true, widthScale: 2, mismatchWeight: 0.5 });
+    expect(() => parseTrainArgs(["--width-scale", "0"])).toThrow(/--width-scale must be a number above 0/);
   });
 });

@@ -40,6 +40,8 @@ export interface TrainOptions extends TrainerOptions {
    * Text-encoder models: the attribute loss's weight in G's loss (default 1).
    */
   auxWeight?: number;
+  /** Class models, fresh run: both networks' channel widths times this (default 1, the shipped size). */
+  widthScale?: number;
   /** Class models: differentiable augmentation of every image D sees (augment.ts' defaults). */
   augment?: boolean;
   /** Text-encoder models: weight of D's mismatched-caption term (default 0 = off; see TextGanState). */
@@ -62,6 +64,11 @@ export function epochOrder(count: number, seed: number, epoch: number): Int32Arr
   return order;
 }
 
+const scaled = (widths: readonly [number, number], k: number): [number, number] => [
+  Math.round(widths[0] * k),
+  Math.round(widths[1] * k),
+];
+
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const def = MODELS[options.model];
   if (isTextModel(def)) {
@@ -80,10 +87,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const previous = await resumeFrom(options);
   // A resumed run keeps the head its discriminator was built with.
   const savedConfig = (previous?.options as { config?: Partial<CdcganConfig> } | undefined)?.config;
+  const scale = options.widthScale ?? 1;
   const config: CdcganConfig = {
     ...def.config,
     seed: options.seed,
     auxWeight: savedConfig?.auxWeight ?? options.auxWeight ?? def.config.auxWeight ?? 0,
+    generatorWidths: savedConfig?.generatorWidths ?? scaled(def.config.generatorWidths, scale),
+    discriminatorWidths: savedConfig?.discriminatorWidths ?? scaled(def.config.discriminatorWidths, scale),
   };
   const optimizers = createOptimizers(tf);
   const nets = previous
