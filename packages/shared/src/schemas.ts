@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TASKS } from "./catalog.ts";
+import { TEMPERATURE_RANGE } from "./seeded-normal.ts";
 
 /** Every contract between client, edge and worker is defined here once; types and OpenAPI derive from it. */
 
@@ -30,9 +31,6 @@ const Seed = z
 
 /** C0/C1 controls other than the whitespace that is collapsed anyway, and unpaired UTF-16 surrogates. */
 const UNPRINTABLE = /[\p{Cc}\p{Cs}]/u;
-
-/** A text-to-image request's noise scale: 1 samples as trained, lower draws more typical images. */
-export const TEMPERATURE_RANGE = { min: 0.1, max: 1 } as const;
 
 export const TextToImageRequest = z.strictObject({
   prompt: z

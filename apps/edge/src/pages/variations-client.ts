@@ -8,7 +8,11 @@
  * onnxruntime-web runs single-threaded: threads need SharedArrayBuffer, which needs the page to be
  * cross-origin isolated (COOP + COEP), and one thread renders the eight tiles in a few milliseconds.
  */
-import { requestNoise, seededNormal } from "../../../../packages/shared/src/seeded-normal.ts";
+import {
+  requestNoise,
+  seededNormal,
+  TEMPERATURE_RANGE,
+} from "../../../../packages/shared/src/seeded-normal.ts";
 
 /** The part of onnxruntime-web's API used here (the module is loaded from the edge at run time). */
 interface OrtTensor {
@@ -39,10 +43,10 @@ function toByte(x: number): number {
   return Number.isNaN(r) ? 0 : Math.min(255, Math.max(0, r));
 }
 
-/** The result's noise scale; a page without one (or with a broken one) draws at 1, as trained. */
+/** The result's noise scale; a page without one (or with one outside the API's range) draws at 1, as trained. */
 function temperature(value: string | undefined): number {
   const t = Number(value ?? 1);
-  return t > 0 && t <= 1 ? t : 1;
+  return t >= TEMPERATURE_RANGE.min && t <= TEMPERATURE_RANGE.max ? t : 1;
 }
 
 function readConfig(section: HTMLElement) {

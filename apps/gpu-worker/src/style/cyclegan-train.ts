@@ -183,6 +183,7 @@ export function cycleGanStep(
     let cycle = 0;
     let identity = 0;
     let edge = 0;
+    const edgeWeight = weights.edge ?? 0;
     const gCost = state.gOptimizer.minimize(
       () => {
         const ab = apply(state.gAB, realA);
@@ -195,12 +196,12 @@ export function cycleGanStep(
           total = tf.add(total, tf.mul(id, weights.cycle * weights.identity));
           identity = id.dataSync()[0] ?? Number.NaN;
         }
-        if ((weights.edge ?? 0) > 0) {
+        if (edgeWeight > 0) {
           const kept = tf.add(
             l1(tf, sobelEdges(tf, ab as tfCore.Tensor4D), sobelEdges(tf, realA)),
             l1(tf, sobelEdges(tf, ba as tfCore.Tensor4D), sobelEdges(tf, realB)),
           );
-          total = tf.add(total, tf.mul(kept, weights.edge ?? 0));
+          total = tf.add(total, tf.mul(kept, edgeWeight));
           edge = kept.dataSync()[0] ?? Number.NaN;
         }
         fakeB = ab.dataSync() as Float32Array;
