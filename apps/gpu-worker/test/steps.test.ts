@@ -10,11 +10,13 @@ import {
 } from "../src/training/steps.ts";
 import { backend, tinyConfig } from "./helpers.ts";
 
-// The same checks for the plain conditional GAN and the ACGAN (a class head in D, auxWeight > 0).
+// The same checks for the plain conditional GAN, the ACGAN (a class head in D, auxWeight > 0), and the ACGAN with
+// every image D sees augmented.
 describe.each([
-  ["plain", tinyConfig],
-  ["ACGAN", { ...tinyConfig, auxWeight: 1 }],
-] as const)("training steps (%s)", (_, config) => {
+  ["plain", tinyConfig, {}],
+  ["ACGAN", { ...tinyConfig, auxWeight: 1 }, {}],
+  ["ACGAN, augmented", { ...tinyConfig, auxWeight: 1 }, { augment: { shift: 2, cutout: 6 } }],
+] as const)("training steps (%s)", (_, config, extra) => {
   let tf: typeof tfCore;
   let state: GanState;
   let images: tfCore.Tensor4D;
@@ -30,6 +32,7 @@ describe.each([
       latentDim: config.latentDim,
       numClasses: config.numClasses,
       auxWeight: config.auxWeight,
+      ...extra,
     };
     images = tf.randomUniform([batch, 28, 28, 1], -1, 1) as tfCore.Tensor4D;
     labels = tf.tidy(() => oneHotLabels(tf, tf.tensor1d([0, 1, 2, 3], "int32"), config.numClasses));

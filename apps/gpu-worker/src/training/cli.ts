@@ -16,13 +16,11 @@ import { type TrainOptions, train } from "./run.ts";
 const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N] [--batch 64] [--out DIR]
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
                            [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
-                           [--condition-every-scale] [--mismatch W] [--augment] [--width-scale K]
+                           [--condition-every-scale] [--augment] [--width-scale K]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN);
                  text models: weight of the attribute loss in the generator's loss (default 1)
   --width-scale  class models, fresh run: multiply both networks' channel widths by K (default 1)
   --augment      class models: differentiable augmentation (shift, cutout) of every image the discriminator sees
-  --mismatch     text models: weight of the discriminator's mismatched-caption term, real images under other
-                 captions judged fake (default 0 = off)
   --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
                  the prompt's condition fed to every generator resolution
   --snapshot-every  class models: keep a generator snapshot every N steps for \`eval --curve\` (default 300, 0 = none)
@@ -39,7 +37,6 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       ...TRAIN_FLAGS,
       warmup: { type: "string" },
       "aux-weight": { type: "string" },
-      mismatch: { type: "string" },
       augment: { type: "boolean" },
       "width-scale": { type: "string" },
       "snapshot-every": { type: "string" },
@@ -65,7 +62,6 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     ...common,
     warmupSteps: nonNegativeInt("warmup", values.warmup, USAGE),
     auxWeight: nonNegativeNumber("aux-weight", values["aux-weight"], USAGE, 100),
-    mismatchWeight: nonNegativeNumber("mismatch", values.mismatch, USAGE, 100),
     augment: values.augment,
     widthScale: positiveNumber("width-scale", values["width-scale"], USAGE, 16),
     snapshotEvery: nonNegativeInt("snapshot-every", values["snapshot-every"], USAGE),

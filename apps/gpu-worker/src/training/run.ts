@@ -44,8 +44,6 @@ export interface TrainOptions extends TrainerOptions {
   widthScale?: number;
   /** Class models: differentiable augmentation of every image D sees (augment.ts' defaults). */
   augment?: boolean;
-  /** Text-encoder models: weight of D's mismatched-caption term (default 0 = off; see TextGanState). */
-  mismatchWeight?: number;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
   snapshotEvery?: number;
   /** Text-encoder models: generator options of a fresh run, over the model's config (see TcganConfig). */

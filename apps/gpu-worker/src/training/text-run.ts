@@ -107,7 +107,6 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     attributeSizes: config.attributeSizes,
     auxWeight: options.auxWeight ?? AUX_WEIGHT,
     discriminatorAuxWeight: DISCRIMINATOR_AUX_WEIGHT,
-    mismatchWeight: options.mismatchWeight ?? 0,
   };
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 
@@ -144,8 +143,7 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
       step: (step) => {
         const real = draw(batchSeed(options.seed, step, 0));
         const wanted = draw(batchSeed(options.seed, step, 1));
-        // G's batch is drawn independently of D's: its captions are D's mismatched ones.
-        const d = textDiscriminatorStep(tf, state, real, wanted.tokens);
+        const d = textDiscriminatorStep(tf, state, real);
         const g = textGeneratorStep(tf, state, wanted);
         disposeTextBatch(tf, real);
         disposeTextBatch(tf, wanted);

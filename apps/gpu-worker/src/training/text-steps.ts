@@ -27,21 +27,13 @@ export interface TextGanState {
   /** Weight of the auxiliary attribute loss next to the adversarial one, in G's loss and in D's. */
   auxWeight: number;
   discriminatorAuxWeight: number;
-  /**
-   * Weight of the mismatched-caption term (Reed et al.'s matching-aware discriminator, GAN-CLS): real images
-   * shown with another image's caption count as fake, so D's projection must check the caption against the
-   * picture, not only the picture's realism. 0 = off.
-   */
-  mismatchWeight?: number;
 }
 
 export interface TextDiscriminatorLosses {
-  /** realLoss + fakeLoss + mismatchWeight · mismatchLoss + discriminatorAuxWeight · attributeLoss. */
+  /** realLoss + fakeLoss + discriminatorAuxWeight · attributeLoss. */
   loss: number;
   realLoss: number;
   fakeLoss: number;
-  /** Real images under other images' captions, against "fake"; 0 when the term is off. */
-  mismatchLoss: number;
   /** Cross-entropy of the auxiliary head on real images, summed over attributes. */
   attributeLoss: number;
 }
@@ -87,17 +79,10 @@ export function attributeLoss(
 /**
  * D learns: real (image, caption) → real (target 0.9, one-sided smoothing), G's image for the same caption →
  * fake, and names the attributes of real images (auxiliary head, trained on real images only so it never
- * learns from the generator's mistakes). With a mismatch weight, real images under `otherCaptions` (another
- * batch's, drawn independently) → fake as well.
+ * learns from the generator's mistakes).
  */
-export function textDiscriminatorStep(
-  tf: Tf,
-  state: TextGanState,
-  real: TextBatch,
-  otherCaptions?: tfCore.Tensor,
-): TextDiscriminatorLosses {
-  const mismatchWeight = otherCaptions ? (state.mismatchWeight ?? 0) : 0;
-  const [loss, realLoss, fakeLoss, aux, mismatch] = tf.tidy(() => {
+export function textDiscriminatorStep(tf: Tf, state: TextGanState, real: TextBatch): TextDiscriminatorLosses {
+  const [loss, realLoss, fakeLoss, aux] = tf.tidy(() => {
     const batch = real.images.shape[0];
     const noise = tf.randomNormal([batch, state.latentDim]);
     // Generated outside minimize() so the tape does not record the generator's forward pass.
@@ -108,22 +93,14 @@ export function textDiscriminatorStep(
       const realLoss = tf.losses.sigmoidCrossEntropy(tf.fill([batch, 1], REAL_LABEL), r.logit);
       const fakeLoss = tf.losses.sigmoidCrossEntropy(tf.zeros([batch, 1]), f.logit);
       const aux = attributeLoss(tf, r.attributes, real.targets, state.attributeSizes);
-      const terms = [realLoss, fakeLoss, tf.mul(aux, state.discriminatorAuxWeight)];
-      let mismatch: tfCore.Scalar = tf.scalar(0);
-      if (otherCaptions && mismatchWeight > 0) {
-        const m = judge(tf, state.discriminator, real.images, otherCaptions);
-        mismatch = tf.losses.sigmoidCrossEntropy(tf.zeros([batch, 1]), m.logit) as tfCore.Scalar;
-        terms.push(tf.mul(mismatch, mismatchWeight));
-      }
-      const total = tf.addN(terms) as tfCore.Scalar;
-      return { total, parts: [realLoss, fakeLoss, aux, mismatch] };
+      const total = tf.addN([realLoss, fakeLoss, tf.mul(aux, state.discriminatorAuxWeight)]) as tfCore.Scalar;
+      return { total, parts: [realLoss, fakeLoss, aux] };
     });
   });
   return {
     loss: loss ?? Number.NaN,
     realLoss: realLoss ?? Number.NaN,
     fakeLoss: fakeLoss ?? Number.NaN,
-    mismatchLoss: mismatch ?? Number.NaN,
     attributeLoss: aux ?? Number.NaN,
   };
 }
