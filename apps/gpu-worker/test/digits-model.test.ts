@@ -1,10 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { DIGIT_CLASSES, type JobSpec, shippedModel } from "@ganvas/shared";
+import { DIGIT_CLASSES, type JobSpec, modelRef, shippedModel } from "@ganvas/shared";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { IMAGE_PIXELS, score } from "../src/eval/classifier.ts";
-import { CLASSIFIER_DIRS } from "../src/eval/evaluate.ts";
+import { JUDGES } from "../src/eval/evaluate.ts";
 import { fsHandler } from "../src/models/fs-handler.ts";
 import { textToImageRunner } from "../src/runtime/text-to-image.ts";
 import { backend } from "./helpers.ts";
@@ -12,16 +12,17 @@ import { backend } from "./helpers.ts";
 const ROOT = new URL("../../../", import.meta.url);
 const MODELS_DIR = fileURLToPath(new URL("models", ROOT));
 const PER_PROMPT = 12;
+const SHIPPED = shippedModel("text-to-image", "digits-cdcgan");
 
 /**
  * The shipped digits generator, served as a job would be (ONNX on this machine), draws the digit its prompt
  * names: the evaluator's MNIST judge, trained on real digits only, reads most of each prompt's images as that
  * digit. The evaluator's figure for the same model is in its model card; this checks the served path.
  */
-describe(`text-to-image with ${shippedModel("text-to-image", "digits-cdcgan").name}`, () => {
+describe(`text-to-image with ${modelRef(SHIPPED)}`, () => {
   it("draws the digit a numeral or a word names", async () => {
     const { tf } = await backend();
-    const model = `digits-cdcgan@${shippedModel("text-to-image", "digits-cdcgan").version}`;
+    const model = modelRef(SHIPPED);
     // Digits its card scores at 97% or more: a handful of images each is then a fair check of the served path.
     const prompts = ["a handwritten 6", "seven", "the digit zero", "a 4"];
     const wanted = ["6", "7", "0", "4"].map((l) => DIGIT_CLASSES.findIndex((c) => c.label === l));
@@ -39,7 +40,7 @@ describe(`text-to-image with ${shippedModel("text-to-image", "digits-cdcgan").na
       // Gray drawn as RGBA: any channel is the value.
       for (let p = 0; p < IMAGE_PIXELS; p++) pixels[k * IMAGE_PIXELS + p] = png.data[4 * p] ?? 0;
     });
-    const judge = await tfl.loadLayersModel(fsHandler(CLASSIFIER_DIRS.mnist));
+    const judge = await tfl.loadLayersModel(fsHandler(JUDGES.mnist.dir));
     const { predicted } = await score(tf, judge, pixels, jobs.flat().length);
     judge.dispose();
     const hits = wanted.map(

@@ -16,7 +16,24 @@ export const MNIST_TRAIN_SHARE = 0.85;
 
 const SIZE = 28 * 28;
 
-async function digitValues(digit: number): Promise<number[]> {
+/**
+ * Each digit's file, parsed once per process and kept as bytes (a tenth of the parsed numbers' memory): the
+ * evaluator reads both splits, each from all ten files.
+ */
+const digitFiles = new Map<number, Promise<Uint8Array>>();
+
+function digitBytes(digit: number): Promise<Uint8Array> {
+  let values = digitFiles.get(digit);
+  if (values === undefined) {
+    values = readDigitFile(digit);
+    // A failed read is not kept, so the next call reports it again rather than a stale rejection.
+    values.catch(() => digitFiles.delete(digit));
+    digitFiles.set(digit, values);
+  }
+  return values;
+}
+
+async function readDigitFile(digit: number): Promise<Uint8Array> {
   const require = createRequire(import.meta.url);
   let root: string;
   try {
@@ -29,7 +46,7 @@ async function digitValues(digit: number): Promise<number[]> {
   const json = JSON.parse(await readFile(join(root, "src", "digits", `${digit}.json`), "utf8")) as {
     data: number[];
   };
-  return json.data;
+  return Uint8Array.from(json.data, (v) => Math.round(v * 255));
 }
 
 /**
@@ -37,15 +54,15 @@ async function digitValues(digit: number): Promise<number[]> {
  * within each digit, so train and test never share an image whatever the seed.
  */
 export async function readMnist(split: MnistSplit, limit?: number, seed = 1) {
-  const perDigit = await Promise.all(Array.from({ length: 10 }, (_, d) => digitValues(d)));
+  const perDigit = await Promise.all(Array.from({ length: 10 }, (_, d) => digitBytes(d)));
   const images: Uint8Array[] = [];
   const labels: number[] = [];
-  perDigit.forEach((values, digit) => {
-    const count = Math.floor(values.length / SIZE);
+  perDigit.forEach((bytes, digit) => {
+    const count = Math.floor(bytes.length / SIZE);
     const cut = Math.floor(count * MNIST_TRAIN_SHARE);
     const [from, to] = split === "train" ? [0, cut] : [cut, count];
     for (let i = from; i < to; i++) {
-      images.push(Uint8Array.from(values.slice(i * SIZE, (i + 1) * SIZE), (v) => Math.round(v * 255)));
+      images.push(bytes.subarray(i * SIZE, (i + 1) * SIZE));
       labels.push(digit);
     }
   });

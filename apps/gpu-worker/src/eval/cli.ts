@@ -7,13 +7,15 @@ import { isModelName, MODELS } from "../models/registry.ts";
 import { isTextModel } from "../models/tcgan.ts";
 import type { TrainingMetadata } from "../training/checkpoint.ts";
 import { formatCard } from "./card.ts";
-import { CLASSIFIER_DIRS, type EvalOptions, evaluateModel, MODEL_CARD } from "./evaluate.ts";
+import { type EvalOptions, evaluateModel, JUDGES, MODEL_CARD } from "./evaluate.ts";
 import { evaluateShapesModel, formatShapesCard } from "./shapes-evaluate.ts";
 
 const USAGE = `usage: ganvas-worker eval --model-dir DIR [--per-class 100] [--seed 1] [--classifier-dir DIR]
                           [--classifier-epochs N] [--retrain] [--backend NAME] [--no-card] [--curve --state DIR]
                           class models: [--temperature 0.1–1 --no-card]
-  --classifier-dir  default: the model's data set's judge (${Object.values(CLASSIFIER_DIRS).join(", ")})
+  --classifier-dir  default: the model's data set's judge (${Object.values(JUDGES)
+    .map((j) => j.dir)
+    .join(", ")})
        text-encoder models (picked by the folder's metadata.json): [--prompts 1000]
   --curve scores the generator snapshots the trainer kept in its state folder: prompt accuracy against training time.`;
 

@@ -18,13 +18,14 @@ import {
 import { frechetDistance, gaussianOf, meanPairwiseDistance } from "./linalg.ts";
 
 export const MODEL_CARD = "model-card.json";
-/** Each class data set's judge, trained once on its real training split and kept with the models. */
-export const CLASSIFIER_DIRS: Record<ClassDataset, string> = {
-  "fashion-mnist": join("models", "eval", "fashion-classifier"),
-  mnist: join("models", "eval", "mnist-classifier"),
+/**
+ * Each class data set's judge: where it is kept with the models, and its passes over the real training split
+ * (MNIST's split is a seventh of Fashion-MNIST's, so its judge takes more).
+ */
+export const JUDGES: Record<ClassDataset, { dir: string; epochs: number }> = {
+  "fashion-mnist": { dir: join("models", "eval", "fashion-classifier"), epochs: 2 },
+  mnist: { dir: join("models", "eval", "mnist-classifier"), epochs: 10 },
 };
-/** Passes over the training split: MNIST's is a seventh of Fashion-MNIST's, so its judge takes more. */
-export const CLASSIFIER_EPOCHS: Record<ClassDataset, number> = { "fashion-mnist": 2, mnist: 10 };
 export const TARGETS = { promptAccuracy: 0.95, frechetRatio: 2 } as const;
 
 export interface EvalOptions {
@@ -125,7 +126,7 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
   const definition = isModelName(modelName) ? MODELS[modelName] : undefined;
   const dataset: ClassDataset =
     definition && "dataset" in definition ? definition.dataset : metadataDataset(metadata);
-  const classifierDir = options.classifierDir ?? CLASSIFIER_DIRS[dataset];
+  const classifierDir = options.classifierDir ?? JUDGES[dataset].dir;
 
   const [train, test] = await Promise.all([
     readClassSet(dataset, "train", { limit: options.trainLimit, dir: options.dataDir }),
@@ -138,7 +139,7 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
     config,
     train,
     test,
-    epochs: options.classifierEpochs ?? CLASSIFIER_EPOCHS[dataset],
+    epochs: options.classifierEpochs ?? JUDGES[dataset].epochs,
     batchSize: options.classifierBatch ?? 128,
     retrain: options.retrain,
     log,
