@@ -5,7 +5,7 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { drawNoise } from "../src/models/generate.ts";
-import { shapesTcgan } from "../src/models/tcgan.ts";
+import { ENCODER_PREFIXES, shapesTcgan } from "../src/models/tcgan.ts";
 import { generateFromPrompts, promptRows } from "../src/models/text-generate.ts";
 import { exportLayersModel } from "../src/onnx/export.ts";
 import { checkParity } from "../src/onnx/parity.ts";
@@ -14,6 +14,7 @@ import { train } from "../src/training/run.ts";
 import { SNAPSHOTS } from "../src/training/snapshots.ts";
 import { createOptimizers } from "../src/training/steps.ts";
 import { disposeTextBatch, drawTextBatch } from "../src/training/text-batch.ts";
+import { pretrainTextEncoder } from "../src/training/text-encoder-pretrain.ts";
 import { SAMPLE_PROMPTS } from "../src/training/text-samples.ts";
 import {
   attributeLoss,
@@ -145,6 +146,39 @@ describe("shapes-tcgan", () => {
     expect(half).toBeLessThan(full);
   });
 
+  it("a pretrained text encoder names what captions say, and stays frozen through the generator's steps", () => {
+    const state: TextGanState = {
+      generator: shapesTcgan.buildGenerator({ ...cfg, encoderInit: "glorot", seed: 5 }),
+      discriminator: shapesTcgan.buildDiscriminator({ ...cfg, seed: 5 }),
+      ...createOptimizers(tf),
+      latentDim: cfg.latentDim,
+      attributeSizes: cfg.attributeSizes,
+      auxWeight: 1,
+      discriminatorAuxWeight: 2,
+    };
+    const g = state.generator;
+    const encoderWeights = () =>
+      g.layers
+        .filter((l) => l.name.startsWith(`${ENCODER_PREFIXES.generator}_`))
+        .flatMap((l) => l.getWeights().map((w) => Array.from(w.dataSync())));
+    // A uniform guess costs Σ ln(values) over the attributes: what an encoder that learnt nothing scores.
+    const chance = cfg.attributeSizes.reduce((sum, n) => sum + Math.log(n), 0);
+    const loss = pretrainTextEncoder(tf, g, ENCODER_PREFIXES.generator, cfg.attributeSizes, 200, (k) =>
+      drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 32, 300 + k),
+    );
+    expect(loss).toBeLessThan(chance / 4);
+    expect(g.trainableWeights.some((w) => w.name.startsWith(ENCODER_PREFIXES.generator))).toBe(false);
+    const before = encoderWeights();
+    const bodyBefore = g.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+    const wanted = drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 4, 12);
+    textGeneratorStep(tf, state, wanted);
+    expect(encoderWeights()).toEqual(before);
+    expect(g.trainableWeights.map((w) => Array.from(w.read().dataSync()))).not.toEqual(bodyBefore);
+    disposeTextBatch(tf, wanted);
+    g.dispose();
+    state.discriminator.dispose();
+  });
+
   it("a D step and a G step give finite losses, update only their own network and leak nothing", () => {
     const state: TextGanState = {
       generator: shapesTcgan.buildGenerator({ ...cfg, seed: 2 }),
@@ -201,9 +235,11 @@ describe("shapes-tcgan", () => {
         backend: "wasm",
         progress: false as const,
         warmupSteps: 2,
+        encoderPretrainSteps: 2,
       };
       const first = await train({ ...base, steps: 3, resume: false });
       expect(first.metadata).toMatchObject({ model: "shapes-tcgan", step: 3, completed: true });
+      expect(first.metadata.options).toMatchObject({ config: { encoderInit: "glorot" } });
       expect(first.metadata.curve).toEqual([{ step: 3, seconds: expect.any(Number) }]);
       const png = PNG.sync.read(await readFile(join(out, "samples.png")));
       expect(png.height).toBe(SAMPLE_PROMPTS.length * (64 + 2));
@@ -211,6 +247,13 @@ describe("shapes-tcgan", () => {
       const resumed = await train({ ...base, steps: 5, resume: true, samples: false });
       expect(resumed.metadata).toMatchObject({ step: 5, started: first.metadata.started });
       expect(await readdir(join(dir, "state", SNAPSHOTS))).toEqual(["step-000003", "step-000005"]);
+      // Pretrained encoders stay frozen across a resume: the saved layers say so.
+      const topology = JSON.parse(await readFile(join(out, "model.json"), "utf8")).modelTopology;
+      const encoderLayers = topology.config.layers.filter((l: { name: string }) =>
+        l.name.startsWith(`${ENCODER_PREFIXES.generator}_`),
+      );
+      expect(encoderLayers.length).toBeGreaterThan(0);
+      for (const l of encoderLayers) expect(l.config.trainable).toBe(false);
 
       const byRuntime: Uint8Array[][] = [];
       for (const runtime of ["tfjs", "onnxruntime-node"]) {

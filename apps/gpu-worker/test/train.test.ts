@@ -148,5 +148,9 @@ describe("trainer", () => {
       widthScale: 2,
     });
     expect(() => parseTrainArgs(["--width-scale", "0"])).toThrow(/--width-scale must be a number above 0/);
+    expect(parseTrainArgs(["--model", "shapes-tcgan", "--pretrain-encoder", "500"])).toMatchObject({
+      encoderPretrainSteps: 500,
+    });
+    expect(() => parseTrainArgs(["--pretrain-encoder", "-3"])).toThrow(/--pretrain-encoder/);
   });
 });

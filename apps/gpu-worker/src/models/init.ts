@@ -18,4 +18,10 @@ export function dcganInitializers(seed: number | undefined, offset = 0) {
     });
 }
 
-export type LayerInit = ReturnType<typeof dcganInitializers>;
+/** Glorot-uniform starts, seeded the same way (each call the next seed). */
+export function glorotInitializers(seed: number | undefined, offset = 0) {
+  let n = offset;
+  return () => tfl.initializers.glorotUniform({ seed: seed === undefined ? undefined : seed + n++ });
+}
+
+export type LayerInit = () => ReturnType<typeof tfl.initializers.glorotUniform>;

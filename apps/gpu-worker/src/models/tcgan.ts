@@ -1,6 +1,6 @@
 import { SHAPE_ATTRIBUTES, SHAPES_VOCABULARY, type TokenVocabulary } from "@ganvas/shared";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers, type LayerInit } from "./init.ts";
+import { DISCRIMINATOR_SEED_OFFSET, dcganInitializers, glorotInitializers, type LayerInit } from "./init.ts";
 import type { ModelDefinition } from "./types.ts";
 
 /**
@@ -44,6 +44,12 @@ export interface TcganConfig {
    * prompt in reach of the layers that draw them instead of relying on it surviving three upsamplings.
    */
   conditionEveryScale?: boolean;
+  /**
+   * Start of the text encoders' weights: "dcgan" (N(0, 0.02), like every other layer; the default, which the
+   * first versions trained with) or "glorot", whose condition vector starts at unit scale. Encoders pretrained
+   * on the captions (see text-encoder-pretrain.ts) start from Glorot: from N(0, 0.02) they learn more slowly.
+   */
+  encoderInit?: "dcgan" | "glorot";
   seed?: number;
 }
 
@@ -70,7 +76,9 @@ type Sym = tfl.SymbolicTensor;
  * UnsortedSegmentSum, which wasm lacks); the window-3 convolution sees word order ("red star on blue" ≠
  * "blue star on red"); the max over positions makes a phrase mean the same wherever it stands.
  */
-function textEncoder(cfg: TcganConfig, tokens: Sym, init: LayerInit, prefix: string): Sym {
+function textEncoder(cfg: TcganConfig, tokens: Sym, dcgan: LayerInit, prefix: string, offset: number): Sym {
+  // Past both networks' other layers, so no encoder layer shares a seed with another layer.
+  const init = cfg.encoderInit === "glorot" ? glorotInitializers(cfg.seed, offset + 500) : dcgan;
   let x = tfl.layers
     .reshape({ targetShape: [cfg.maxTokens, cfg.vocabSize], name: `${prefix}_token_rows` })
     .apply(tokens) as Sym;
@@ -89,9 +97,13 @@ function textEncoder(cfg: TcganConfig, tokens: Sym, init: LayerInit, prefix: str
   x = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as Sym;
   x = tfl.layers.globalMaxPooling1d({ name: `${prefix}_pool` }).apply(x) as Sym;
   return tfl.layers
-    .dense({ units: cfg.condDim, kernelInitializer: init(), name: `${prefix}_condition` })
+    .dense({ units: cfg.condDim, kernelInitializer: init(), name: `${prefix}${CONDITION_LAYER}` })
     .apply(x) as Sym;
 }
+
+/** The text encoders' layer-name prefixes (generator's, discriminator's) and the name of their last layer. */
+export const ENCODER_PREFIXES = { generator: "g_text", discriminator: "d_text" } as const;
+export const CONDITION_LAYER = "_condition";
 
 /** Inputs: noise [latentDim] and tokens [maxTokens × vocabSize]; output: image [32, 32, 3] in [-1, 1]. */
 export function buildTextGenerator(cfg: TcganConfig): tfl.LayersModel {
@@ -99,7 +111,7 @@ export function buildTextGenerator(cfg: TcganConfig): tfl.LayersModel {
   const [w4, w8, w16] = cfg.generatorWidths;
   const noise = tfl.input({ shape: [cfg.latentDim], name: "noise" });
   const tokens = tfl.input({ shape: [cfg.maxTokens * cfg.vocabSize], name: "tokens" });
-  const condition = textEncoder(cfg, tokens, init, "g_text");
+  const condition = textEncoder(cfg, tokens, init, ENCODER_PREFIXES.generator, 0);
   let x = tfl.layers.concatenate().apply([noise, condition]) as Sym;
   x = tfl.layers.dense({ units: 4 * 4 * w4, useBias: false, kernelInitializer: init() }).apply(x) as Sym;
   x = tfl.layers.batchNormalization().apply(x) as Sym;
@@ -144,7 +156,7 @@ export function buildTextDiscriminator(cfg: TcganConfig): tfl.LayersModel {
   const init = dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET);
   const image = tfl.input({ shape: [SHAPES_IMAGE_SIZE, SHAPES_IMAGE_SIZE, 3], name: "image" });
   const tokens = tfl.input({ shape: [cfg.maxTokens * cfg.vocabSize], name: "tokens" });
-  const condition = textEncoder(cfg, tokens, init, "d_text");
+  const condition = textEncoder(cfg, tokens, init, ENCODER_PREFIXES.discriminator, DISCRIMINATOR_SEED_OFFSET);
   let x: Sym = image;
   for (const filters of cfg.discriminatorWidths) {
     x = tfl.layers

@@ -16,13 +16,15 @@ import { type TrainOptions, train } from "./run.ts";
 const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N] [--batch 64] [--out DIR]
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
                            [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
-                           [--condition-every-scale] [--augment] [--width-scale K]
+                           [--condition-every-scale] [--pretrain-encoder N] [--augment] [--width-scale K]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN);
                  text models: weight of the attribute loss in the generator's loss (default 1)
   --width-scale  class models, fresh run: multiply both networks' channel widths by K (default 1)
   --augment      class models: differentiable augmentation (shift, cutout) of every image the discriminator sees
   --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
                  the prompt's condition fed to every generator resolution
+  --pretrain-encoder  text models, fresh run: first train each network's text encoder N steps to name what
+                 captions say, then freeze it (0 = the encoders learn only through the GAN's losses)
   --snapshot-every  class models: keep a generator snapshot every N steps for \`eval --curve\` (default 300, 0 = none)
 models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned images per step: an epoch is 150 steps)`;
 
@@ -36,6 +38,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       batch: { type: "string", default: "64" },
       ...TRAIN_FLAGS,
       warmup: { type: "string" },
+      "pretrain-encoder": { type: "string" },
       "aux-weight": { type: "string" },
       augment: { type: "boolean" },
       "width-scale": { type: "string" },
@@ -61,6 +64,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     batchSize: positiveInt("batch", values.batch, USAGE),
     ...common,
     warmupSteps: nonNegativeInt("warmup", values.warmup, USAGE),
+    encoderPretrainSteps: nonNegativeInt("pretrain-encoder", values["pretrain-encoder"], USAGE),
     auxWeight: nonNegativeNumber("aux-weight", values["aux-weight"], USAGE, 100),
     augment: values.augment,
     widthScale: positiveNumber("width-scale", values["width-scale"], USAGE, 16),

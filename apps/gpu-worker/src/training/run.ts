@@ -46,6 +46,11 @@ export interface TrainOptions extends TrainerOptions {
   augment?: boolean;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
   snapshotEvery?: number;
+  /**
+   * Text-encoder models, fresh run: train each network's text encoder this many steps to name the attributes
+   * its captions mention, then freeze it, before the adversarial steps (default 0: learned with the GAN).
+   */
+  encoderPretrainSteps?: number;
   /** Text-encoder models: generator options of a fresh run, over the model's config (see TcganConfig). */
   generator?: Pick<TcganConfig, "upsampling" | "conditionEveryScale">;
 }

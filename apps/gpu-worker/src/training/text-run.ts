@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { selectBackend } from "../backend/select.ts";
 import { fsHandler } from "../models/fs-handler.ts";
-import type { TextModelDefinition } from "../models/tcgan.ts";
+import { ENCODER_PREFIXES, type TcganConfig, type TextModelDefinition } from "../models/tcgan.ts";
 import {
   type CurvePoint,
   loadCheckpoint,
@@ -16,6 +16,7 @@ import { SAMPLES_PNG } from "./samples.ts";
 import { snapshotDir } from "./snapshots.ts";
 import { disposeGan, trainableVariables } from "./steps.ts";
 import { batchSeed, disposeTextBatch, drawTextBatch } from "./text-batch.ts";
+import { pretrainTextEncoder } from "./text-encoder-pretrain.ts";
 import { writeTextSampleGrid } from "./text-samples.ts";
 
 type Tf = typeof tfCore;
@@ -93,7 +94,13 @@ function warmUpAttributeHead(
 export async function trainTextGan(options: TrainOptions, def: TextModelDefinition): Promise<TrainResult> {
   const { tf, name: backendName, version } = await selectBackend(options.backend);
   const totalSteps = options.steps ?? options.epochs * TEXT_EPOCH_STEPS;
-  const config = { ...def.config, ...options.generator, seed: options.seed };
+  const pretrainSteps = options.encoderPretrainSteps ?? 0;
+  const config: TcganConfig = {
+    ...def.config,
+    ...(pretrainSteps > 0 ? { encoderInit: "glorot" as const } : {}),
+    ...options.generator,
+    seed: options.seed,
+  };
   const optimizers = createTextOptimizers(tf);
 
   const previous = await resumeFrom(options);
@@ -138,6 +145,17 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     if (previous === undefined && warmup > 0) {
       const warm = warmUpAttributeHead(tf, state, warmup, (k) => draw(batchSeed(options.seed, -1 - k, 0)));
       loop.log(`warm-up: ${warmup} attribute-head steps on real images, loss ${warm.toFixed(3)}`);
+    }
+    if (previous === undefined && pretrainSteps > 0) {
+      for (const [net, prefix] of [
+        [state.generator, ENCODER_PREFIXES.generator],
+        [state.discriminator, ENCODER_PREFIXES.discriminator],
+      ] as const) {
+        const loss = pretrainTextEncoder(tf, net, prefix, config.attributeSizes, pretrainSteps, (k) =>
+          draw(batchSeed(options.seed, -1 - k, prefix === ENCODER_PREFIXES.generator ? 1 : 0)),
+        );
+        loop.log(`${prefix} encoder: ${pretrainSteps} caption → attribute steps, loss ${loss.toFixed(3)}`);
+      }
     }
     await loop.run({
       step: (step) => {
