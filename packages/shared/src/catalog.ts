@@ -66,6 +66,16 @@ export const CATALOG: readonly CatalogEntry[] = [
     outputSize: 32,
   },
   {
+    task: "text-to-image",
+    name: "shapes-tcgan",
+    version: 3,
+    description:
+      "Text-conditioned DCGAN trained on procedural captioned shapes, its text encoders pretrained to name what " +
+      "captions say and then frozen. Follows colour, size, position and background; the outline (circle, star…) " +
+      "not yet.",
+    outputSize: 32,
+  },
+  {
     task: "style-transfer",
     name: "cyclegan",
     version: 1,

@@ -70,6 +70,7 @@ describe("cache key", () => {
         "digits-cdcgan@1",
         "shapes-tcgan@1",
         "shapes-tcgan@2",
+        "shapes-tcgan@3",
       ],
     });
     const err = await textToImageSpec(TextToImageRequest.parse({ prompt: "a spaceship" })).catch((e) => e);

@@ -53,7 +53,8 @@ export function createTextOptimizers(tf: Tf) {
  * Optional (`--warmup N`): before the first adversarial step, D's attribute head is trained alone on real
  * captioned images, so it can tell G from step 1 which attributes its images lack. Off by default: in the one
  * run that used it (300 steps, with a larger D), the warmed-up D overpowered G, whose images still ignored
- * their prompts after 450 steps, while the run without it had learnt backgrounds by then.
+ * their prompts after 450 steps, while the run without it had learnt backgrounds by then. With pretrained text
+ * encoders it did no better (1,000 steps: behind at step 450 on every attribute; models/README.md, version 3).
  */
 export const WARMUP_STEPS = 0;
 export const WARMUP_LEARNING_RATE = 1e-3;
