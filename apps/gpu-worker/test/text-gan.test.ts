@@ -5,7 +5,7 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { drawNoise } from "../src/models/generate.ts";
-import { ENCODER_PREFIXES, shapesTcgan } from "../src/models/tcgan.ts";
+import { ENCODER_PREFIXES, shapesTcgan, type TcganConfig } from "../src/models/tcgan.ts";
 import { generateFromPrompts, promptRows } from "../src/models/text-generate.ts";
 import { exportLayersModel } from "../src/onnx/export.ts";
 import { checkParity } from "../src/onnx/parity.ts";
@@ -36,6 +36,16 @@ describe("shapes-tcgan", () => {
   let tf: typeof tfCore;
   beforeAll(async () => {
     ({ tf } = await backend());
+  });
+
+  const textState = (config: TcganConfig): TextGanState => ({
+    generator: shapesTcgan.buildGenerator(config),
+    discriminator: shapesTcgan.buildDiscriminator(config),
+    ...createOptimizers(tf),
+    latentDim: config.latentDim,
+    attributeSizes: config.attributeSizes,
+    auxWeight: 1,
+    discriminatorAuxWeight: 2,
   });
 
   it("generator: noise + token rows → 32×32 RGB in [-1, 1]; discriminator: logit + attribute logits", () => {
@@ -147,15 +157,7 @@ describe("shapes-tcgan", () => {
   });
 
   it("a pretrained text encoder names what captions say, and stays frozen through the generator's steps", () => {
-    const state: TextGanState = {
-      generator: shapesTcgan.buildGenerator({ ...cfg, encoderInit: "glorot", seed: 5 }),
-      discriminator: shapesTcgan.buildDiscriminator({ ...cfg, seed: 5 }),
-      ...createOptimizers(tf),
-      latentDim: cfg.latentDim,
-      attributeSizes: cfg.attributeSizes,
-      auxWeight: 1,
-      discriminatorAuxWeight: 2,
-    };
+    const state = textState({ ...cfg, encoderInit: "glorot", seed: 5 });
     const g = state.generator;
     const encoderWeights = () =>
       g.layers
@@ -180,15 +182,7 @@ describe("shapes-tcgan", () => {
   });
 
   it("a D step and a G step give finite losses, update only their own network and leak nothing", () => {
-    const state: TextGanState = {
-      generator: shapesTcgan.buildGenerator({ ...cfg, seed: 2 }),
-      discriminator: shapesTcgan.buildDiscriminator({ ...cfg, seed: 2 }),
-      ...createOptimizers(tf),
-      latentDim: cfg.latentDim,
-      attributeSizes: cfg.attributeSizes,
-      auxWeight: 1,
-      discriminatorAuxWeight: 2,
-    };
+    const state = textState({ ...cfg, seed: 2 });
     const snapshot = (m: TextGanState["generator"]) =>
       m.trainableWeights.map((w) => Array.from(w.read().dataSync()));
     const real = drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 4, 11);

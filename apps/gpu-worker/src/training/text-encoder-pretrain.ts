@@ -36,31 +36,48 @@ export function pretrainTextEncoder(
   const condition = model.getLayer(`${prefix}${CONDITION_LAYER}`).output as tfl.SymbolicTensor;
   const head = tfl.layers.dense({ units: sizes.reduce((a, b) => a + b, 0), name: `${prefix}_pretrain_head` });
   const namer = tfl.model({ inputs: tokens, outputs: head.apply(condition) as tfl.SymbolicTensor });
-  const optimizer = tf.train.adam(ENCODER_PRETRAIN_LEARNING_RATE, 0.5);
-  const variables = trainableVariables(namer);
+  const last = supervisedSteps(tf, {
+    optimizer: tf.train.adam(ENCODER_PRETRAIN_LEARNING_RATE, 0.5),
+    variables: trainableVariables(namer),
+    steps,
+    draw,
+    loss: (batch) =>
+      attributeLoss(
+        tf,
+        namer.apply(batch.tokens, { training: true }) as tfCore.Tensor,
+        batch.targets,
+        sizes,
+        batch.mask,
+      ),
+  });
+  for (const layer of model.layers) if (layer.name.startsWith(`${prefix}_`)) layer.trainable = false;
+  return last;
+}
+
+/**
+ * A supervised phase before the adversarial one: `steps` optimizer steps on `loss` of freshly drawn batches
+ * (each disposed after its step). Returns the last step's loss. The optimizer is disposed at the end.
+ */
+export function supervisedSteps(
+  tf: Tf,
+  o: {
+    optimizer: tfCore.Optimizer;
+    variables: tfCore.Variable[];
+    steps: number;
+    draw: (k: number) => TextBatch;
+    loss: (batch: TextBatch) => tfCore.Scalar;
+  },
+): number {
   let last = Number.NaN;
-  for (let k = 0; k < steps; k++) {
-    const batch = draw(k);
+  for (let k = 0; k < o.steps; k++) {
+    const batch = o.draw(k);
     const loss = tf.tidy(
-      () =>
-        optimizer.minimize(
-          () =>
-            attributeLoss(
-              tf,
-              namer.apply(batch.tokens, { training: true }) as tfCore.Tensor,
-              batch.targets,
-              sizes,
-              batch.mask,
-            ),
-          true,
-          variables,
-        ) ?? tf.scalar(Number.NaN),
+      () => o.optimizer.minimize(() => o.loss(batch), true, o.variables) ?? tf.scalar(Number.NaN),
     );
     last = loss.dataSync()[0] ?? Number.NaN;
     loss.dispose();
     disposeTextBatch(tf, batch);
   }
-  optimizer.dispose();
-  for (const layer of model.layers) if (layer.name.startsWith(`${prefix}_`)) layer.trainable = false;
+  o.optimizer.dispose();
   return last;
 }

@@ -16,7 +16,7 @@ import { SAMPLES_PNG } from "./samples.ts";
 import { snapshotDir } from "./snapshots.ts";
 import { disposeGan, trainableVariables } from "./steps.ts";
 import { batchSeed, disposeTextBatch, drawTextBatch } from "./text-batch.ts";
-import { pretrainTextEncoder } from "./text-encoder-pretrain.ts";
+import { pretrainTextEncoder, supervisedSteps } from "./text-encoder-pretrain.ts";
 import { writeTextSampleGrid } from "./text-samples.ts";
 
 type Tf = typeof tfCore;
@@ -65,30 +65,16 @@ function warmUpAttributeHead(
   steps: number,
   draw: (k: number) => TextBatch,
 ): number {
-  const optimizer = tf.train.adam(WARMUP_LEARNING_RATE);
-  const variables = trainableVariables(state.discriminator);
-  let last = Number.NaN;
-  for (let k = 0; k < steps; k++) {
-    const real = draw(k);
-    const loss = tf.tidy(
-      () =>
-        optimizer.minimize(
-          () => {
-            const out = state.discriminator.apply([real.images, real.tokens], {
-              training: true,
-            }) as tfCore.Tensor;
-            return attributeLoss(tf, tf.slice(out, [0, 1], [-1, -1]), real.targets, state.attributeSizes);
-          },
-          true,
-          variables,
-        ) ?? tf.scalar(Number.NaN),
-    );
-    last = loss.dataSync()[0] ?? Number.NaN;
-    loss.dispose();
-    disposeTextBatch(tf, real);
-  }
-  optimizer.dispose();
-  return last;
+  return supervisedSteps(tf, {
+    optimizer: tf.train.adam(WARMUP_LEARNING_RATE),
+    variables: trainableVariables(state.discriminator),
+    steps,
+    draw,
+    loss: (real) => {
+      const out = state.discriminator.apply([real.images, real.tokens], { training: true }) as tfCore.Tensor;
+      return attributeLoss(tf, tf.slice(out, [0, 1], [-1, -1]), real.targets, state.attributeSizes);
+    },
+  });
 }
 
 /** The text-to-image trainer of token-encoder models: alternating D/G steps on freshly drawn captioned batches. */
