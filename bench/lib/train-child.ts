@@ -13,7 +13,7 @@ import {
   PIX2PIX_DEFAULTS,
   trainPix2Pix,
 } from "../../apps/gpu-worker/src/style/pix2pix-train.ts";
-import { train } from "../../apps/gpu-worker/src/training/run.ts";
+import { type TrainOptions, train } from "../../apps/gpu-worker/src/training/run.ts";
 
 /** What the parent asks for; `shipped` is the `options` object of the shipped model's metadata.json. */
 export interface TrainChildArgs {
@@ -91,6 +91,10 @@ try {
         limit: args.steps * args.batchSize,
         // shapes-tcgan's one-off attribute-head warm-up before step 1 is not a training step.
         warmupSteps: 0,
+        // The shipped generator's options, and its text encoders frozen as the shipped run froze them (one
+        // pretraining step does that; pretraining is one-off, before step 1, and not a training step).
+        generator: pick<TrainOptions["generator"]>("generator", undefined),
+        encoderPretrainSteps: Math.min(1, pick("encoderPretrainSteps", 0)),
         progress: clock.stream,
       });
       break;
