@@ -76,6 +76,15 @@ export const CATALOG: readonly CatalogEntry[] = [
     outputSize: 32,
   },
   {
+    task: "text-to-image",
+    name: "shapes-tcgan",
+    version: 4,
+    description:
+      "Version 3 trained on to step 4,650: follows colour, size, position and background, and the outline " +
+      "(circle, star…) 42% of the time.",
+    outputSize: 32,
+  },
+  {
     task: "style-transfer",
     name: "cyclegan",
     version: 1,

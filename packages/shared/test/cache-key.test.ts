@@ -71,6 +71,7 @@ describe("cache key", () => {
         "shapes-tcgan@1",
         "shapes-tcgan@2",
         "shapes-tcgan@3",
+        "shapes-tcgan@4",
       ],
     });
     const err = await textToImageSpec(TextToImageRequest.parse({ prompt: "a spaceship" })).catch((e) => e);
