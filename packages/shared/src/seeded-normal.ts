@@ -74,15 +74,15 @@ export function seededNormal(seed: number | string, count: number): Float32Array
 }
 
 /**
- * The worker's seed for a request's noise: tfjs would read seed 0 as "no seed", so 0 becomes 2³², which no
- * request can ask for (seeds are uint32). Mirrors the worker's drawNoise.
- */
-/**
  * A text-to-image request's noise scale: 1 samples as trained, lower draws more typical images. Here, with
  * the noise it scales and no schema library, so the gallery's browser code reads the same bounds.
  */
 export const TEMPERATURE_RANGE = { min: 0.1, max: 1 } as const;
 
+/**
+ * The worker's seed for a request's noise: tfjs would read seed 0 as "no seed", so 0 becomes 2³², which no
+ * request can ask for (seeds are uint32). Mirrors the worker's drawNoise.
+ */
 export const noiseSeed = (seed: number): number => (seed === 0 ? 4_294_967_296 : seed);
 
 /**
