@@ -1,4 +1,5 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDiscriminator, buildGenerator } from "../src/models/cdcgan.ts";
 import {
@@ -10,10 +11,11 @@ import {
 } from "../src/training/steps.ts";
 import { backend, tinyConfig } from "./helpers.ts";
 
-// The same checks for the plain conditional GAN, the ACGAN (a class head in D, auxWeight > 0), and the ACGAN with
-// every image D sees augmented.
+// The same checks for the plain conditional GAN, the projection discriminator, the ACGAN (a class head in D,
+// auxWeight > 0), and the ACGAN with every image D sees augmented.
 describe.each([
   ["plain", tinyConfig, {}],
+  ["projection", { ...tinyConfig, conditioning: "projection" }, {}],
   ["ACGAN", { ...tinyConfig, auxWeight: 1 }, {}],
   ["ACGAN, augmented", { ...tinyConfig, auxWeight: 1 }, { augment: { shift: 2, cutout: 6 } }],
 ] as const)("training steps (%s)", (_, config, extra) => {
@@ -108,5 +110,28 @@ describe("the ACGAN class head", () => {
     tf.dispose([images, labels]);
     state.generator.dispose();
     state.discriminator.dispose();
+  });
+});
+
+describe("the projection discriminator", () => {
+  it("changes its logit between labels by the per-class vectors' difference dotted with the image features", async () => {
+    const { tf } = await backend();
+    const d = buildDiscriminator({ ...tinyConfig, conditioning: "projection" });
+    const flatten = d.layers.find((l) => l.getClassName() === "Flatten");
+    if (!flatten) throw new Error("no Flatten layer");
+    const features = tfl.model({ inputs: d.inputs, outputs: flatten.output as tfl.SymbolicTensor });
+    const [classVectors] = d.getLayer("d_projection").getWeights();
+    const image = tf.randomUniform([1, 28, 28, 1], -1, 1, "float32", 3);
+    const label = (k: number) => oneHotLabels(tf, tf.tensor1d([k], "int32"), tinyConfig.numClasses);
+    const logit = (k: number) => (d.predict([image, label(k)]) as tfCore.Tensor).dataSync()[0] ?? Number.NaN;
+    const phi = tf.reshape(features.predict([image, label(0)]) as tfCore.Tensor, [-1, 1]);
+    const w = classVectors as tfCore.Tensor2D;
+    const difference = tf.sub(tf.slice(w, [2, 0], [1, -1]), tf.slice(w, [5, 0], [1, -1]));
+    const expected = tf.matMul(difference, phi).dataSync()[0];
+    expect(logit(2) - logit(5)).toBeCloseTo(expected ?? Number.NaN, 4);
+    // Without the label channel the image features do not depend on the label at all.
+    const phi7 = (features.predict([image, label(7)]) as tfCore.Tensor).dataSync();
+    expect(Array.from(phi7)).toEqual(Array.from(phi.dataSync()));
+    d.dispose();
   });
 });

@@ -67,7 +67,7 @@ describe("trainer", () => {
     });
   });
 
-  it("trains the digits with augmentation and wider networks, and a resume keeps the widths", async () => {
+  it("trains the digits with augmentation, wider networks and a projection D; a resume keeps them", async () => {
     await withTempDir(async (dir) => {
       const base = {
         model: "digits-cdcgan" as const,
@@ -85,16 +85,15 @@ describe("trainer", () => {
         auxWeight: 1,
         augment: true,
       };
-      const first = await train({ ...base, widthScale: 0.5, resume: false });
+      const first = await train({ ...base, widthScale: 0.5, projection: true, resume: false });
       expect(first.metadata).toMatchObject({ data: { name: "mnist", images: 128 }, completed: true });
-      expect(first.metadata.options).toMatchObject({
-        config: { generatorWidths: [32, 16], discriminatorWidths: [16, 32] },
-      });
+      const kept = {
+        config: { generatorWidths: [32, 16], discriminatorWidths: [16, 32], conditioning: "projection" },
+      };
+      expect(first.metadata.options).toMatchObject(kept);
       expect(Number.isFinite(first.metadata.lastLosses?.d)).toBe(true);
       const resumed = await train({ ...base, steps: 3, resume: true });
-      expect(resumed.metadata.options).toMatchObject({
-        config: { generatorWidths: [32, 16], discriminatorWidths: [16, 32] },
-      });
+      expect(resumed.metadata.options).toMatchObject(kept);
     });
   });
 
@@ -142,9 +141,12 @@ describe("trainer", () => {
     });
     expect(() => parseTrainArgs(["--aux-weight=-1"])).toThrow(/--aux-weight must be a number/);
     expect(() => parseTrainArgs(["--aux-weight", "lots"])).toThrow(/--aux-weight must be a number/);
-    expect(parseTrainArgs(["--model", "digits-cdcgan", "--augment", "--width-scale", "2"])).toMatchObject({
+    expect(
+      parseTrainArgs(["--model", "digits-cdcgan", "--augment", "--width-scale", "2", "--projection"]),
+    ).toMatchObject({
       model: "digits-cdcgan",
       augment: true,
+      projection: true,
       widthScale: 2,
     });
     expect(() => parseTrainArgs(["--width-scale", "0"])).toThrow(/--width-scale must be a number above 0/);

@@ -23,6 +23,12 @@ export interface CdcganConfig {
    * also names the class of each image, and the generator is pushed towards images it names correctly.
    */
   auxWeight?: number;
+  /**
+   * How the discriminator sees the label. "input" (versions 1 and 2): as a learned extra image channel.
+   * "projection" (Miyato & Koyama 2018): the real/fake logit gains the inner product of a learned per-class
+   * vector with D's image features, so the label judges what D has seen instead of being mixed into its pixels.
+   */
+  conditioning?: "input" | "projection";
   /** Seeds the weight initialisers, so a run is reproducible. */
   seed?: number;
 }
@@ -95,20 +101,24 @@ export function buildGenerator(cfg: CdcganConfig): tfl.LayersModel {
 /**
  * Inputs: image [28, 28, 1] and one-hot class [numClasses]; output: the logit that the pair is real (a logit, not a
  * probability, so the loss can use the numerically stable sigmoid cross-entropy), followed with auxWeight > 0 by
- * the auxiliary head's class logits [numClasses]. The label enters as
- * an extra learned 28×28 channel, so every filter can condition on it from the first layer.
+ * the auxiliary head's class logits [numClasses]. See `conditioning` for where the label enters.
  */
 export function buildDiscriminator(cfg: CdcganConfig): tfl.LayersModel {
   const init = dcganInitializers(cfg.seed, DISCRIMINATOR_SEED_OFFSET);
   const [w14, w7] = cfg.discriminatorWidths;
+  const projection = cfg.conditioning === "projection";
   const image = tfl.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const label = tfl.input({ shape: [cfg.numClasses], name: "label" });
-  let l = embedLabel(cfg, init(), "d_embed").apply(label) as tfl.SymbolicTensor;
-  l = tfl.layers
-    .dense({ units: IMAGE_SIZE * IMAGE_SIZE, kernelInitializer: init() })
-    .apply(l) as tfl.SymbolicTensor;
-  l = tfl.layers.reshape({ targetShape: [IMAGE_SIZE, IMAGE_SIZE, 1] }).apply(l) as tfl.SymbolicTensor;
-  let x = tfl.layers.concatenate().apply([image, l]) as tfl.SymbolicTensor;
+  let x: tfl.SymbolicTensor = image;
+  if (!projection) {
+    // The label as an extra learned 28×28 channel, so every filter can condition on it from the first layer.
+    let l = embedLabel(cfg, init(), "d_embed").apply(label) as tfl.SymbolicTensor;
+    l = tfl.layers
+      .dense({ units: IMAGE_SIZE * IMAGE_SIZE, kernelInitializer: init() })
+      .apply(l) as tfl.SymbolicTensor;
+    l = tfl.layers.reshape({ targetShape: [IMAGE_SIZE, IMAGE_SIZE, 1] }).apply(l) as tfl.SymbolicTensor;
+    x = tfl.layers.concatenate().apply([image, l]) as tfl.SymbolicTensor;
+  }
   for (const filters of [w14, w7]) {
     x = tfl.layers
       .conv2d({ filters, kernelSize: cfg.kernelSize, strides: 2, padding: "same", kernelInitializer: init() })
@@ -117,9 +127,17 @@ export function buildDiscriminator(cfg: CdcganConfig): tfl.LayersModel {
     x = tfl.layers.dropout({ rate: 0.3 }).apply(x) as tfl.SymbolicTensor;
   }
   x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
-  const p = tfl.layers
+  let p = tfl.layers
     .dense({ units: 1, kernelInitializer: init(), name: "real_logit" })
     .apply(x) as tfl.SymbolicTensor;
+  if (projection) {
+    // A bias-free dense layer on the one-hot label is the per-class vector (see embedLabel).
+    const classVector = tfl.layers
+      .dense({ units: x.shape[1] ?? 0, useBias: false, kernelInitializer: init(), name: "d_projection" })
+      .apply(label) as tfl.SymbolicTensor;
+    const agreement = tfl.layers.dot({ axes: 1 }).apply([classVector, x]) as tfl.SymbolicTensor;
+    p = tfl.layers.add({ name: "projected_logit" }).apply([p, agreement]) as tfl.SymbolicTensor;
+  }
   if (!(cfg.auxWeight && cfg.auxWeight > 0)) {
     return tfl.model({ inputs: [image, label], outputs: p, name: "discriminator" });
   }

@@ -17,9 +17,12 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
                            [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
                            [--condition-every-scale] [--pretrain-encoder N] [--augment] [--width-scale K]
+                           [--projection]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN);
                  text models: weight of the attribute loss in the generator's loss (default 1)
   --width-scale  class models, fresh run: multiply both networks' channel widths by K (default 1)
+  --projection   class models, fresh run: a projection discriminator (the label scores D's image features)
+                 instead of the label as an extra input channel
   --augment      class models: differentiable augmentation (shift, cutout) of every image the discriminator sees
   --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
                  the prompt's condition fed to every generator resolution
@@ -41,6 +44,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       "pretrain-encoder": { type: "string" },
       "aux-weight": { type: "string" },
       augment: { type: "boolean" },
+      projection: { type: "boolean" },
       "width-scale": { type: "string" },
       "snapshot-every": { type: "string" },
       upsampling: { type: "string" },
@@ -67,6 +71,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     encoderPretrainSteps: nonNegativeInt("pretrain-encoder", values["pretrain-encoder"], USAGE),
     auxWeight: nonNegativeNumber("aux-weight", values["aux-weight"], USAGE, 100),
     augment: values.augment,
+    projection: values.projection,
     widthScale: positiveNumber("width-scale", values["width-scale"], USAGE, 16),
     snapshotEvery: nonNegativeInt("snapshot-every", values["snapshot-every"], USAGE),
     ...(values.upsampling !== undefined || values["condition-every-scale"]

@@ -42,6 +42,8 @@ export interface TrainOptions extends TrainerOptions {
   auxWeight?: number;
   /** Class models, fresh run: both networks' channel widths times this (default 1, the shipped size). */
   widthScale?: number;
+  /** Class models, fresh run: a projection discriminator (CdcganConfig.conditioning) instead of the label channel. */
+  projection?: boolean;
   /** Class models: differentiable augmentation of every image D sees (augment.ts' defaults). */
   augment?: boolean;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
@@ -97,6 +99,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     auxWeight: savedConfig?.auxWeight ?? options.auxWeight ?? def.config.auxWeight ?? 0,
     generatorWidths: savedConfig?.generatorWidths ?? scaled(def.config.generatorWidths, scale),
     discriminatorWidths: savedConfig?.discriminatorWidths ?? scaled(def.config.discriminatorWidths, scale),
+    conditioning:
+      savedConfig?.conditioning ?? (options.projection ? "projection" : (def.config.conditioning ?? "input")),
   };
   const optimizers = createOptimizers(tf);
   const nets = previous
