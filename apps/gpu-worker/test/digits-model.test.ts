@@ -23,9 +23,10 @@ describe(`text-to-image with ${modelRef(SHIPPED)}`, () => {
   it("draws the digit a numeral or a word names", async () => {
     const { tf } = await backend();
     const model = modelRef(SHIPPED);
-    // Digits its card scores at 97% or more: a handful of images each is then a fair check of the served path.
-    const prompts = ["a handwritten 6", "seven", "the digit zero", "a 4"];
-    const wanted = ["6", "7", "0", "4"].map((l) => DIGIT_CLASSES.findIndex((c) => c.label === l));
+    // Its card scores every digit at 95% or more, so a handful of images each is a fair check of the served path.
+    // 5, 9 and 2 are the digits version 1 drew worst (58–70%).
+    const prompts = ["a handwritten 5", "nine", "the digit two", "a 7"];
+    const wanted = ["5", "9", "2", "7"].map((l) => DIGIT_CLASSES.findIndex((c) => c.label === l));
     const specs: JobSpec[] = prompts.map((prompt, i) => ({
       task: "text-to-image",
       model,

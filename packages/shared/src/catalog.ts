@@ -48,6 +48,16 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
   {
     task: "text-to-image",
+    name: "digits-cdcgan",
+    version: 2,
+    description:
+      "Class-conditional DCGAN with a projection discriminator, trained on MNIST: 28×28 grayscale handwritten " +
+      "digits, the asked-for digit 97.6% of the time by the evaluator's judge; prompts name a digit as a numeral " +
+      'or a word ("a handwritten 7", "seven").',
+    outputSize: 28,
+  },
+  {
+    task: "text-to-image",
     name: "shapes-tcgan",
     version: 1,
     description:

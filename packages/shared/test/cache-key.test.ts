@@ -68,6 +68,7 @@ describe("cache key", () => {
         "fashion-cdcgan@1",
         "fashion-cdcgan@2",
         "digits-cdcgan@1",
+        "digits-cdcgan@2",
         "shapes-tcgan@1",
         "shapes-tcgan@2",
         "shapes-tcgan@3",
