@@ -110,11 +110,23 @@ async function trainIn(scope: Scope, args: TrainChildArgs, timeoutMs: number): P
   }
 }
 
+/** The `options` of a shipped model's metadata.json (empty when it is absent). */
+function shippedOptions(modelsDir: string, model: string): Record<string, unknown> {
+  const metadata = join(modelsDir, model, "metadata.json");
+  if (!existsSync(metadata)) return {};
+  return (JSON.parse(readFileSync(metadata, "utf8")) as { options?: Record<string, unknown> }).options ?? {};
+}
+
 export async function benchTraining(options: TrainingBenchOptions): Promise<TrainingRun[]> {
   const { scope, report } = options;
   const batchSize = options.batchSize ?? 64;
   const steps = options.steps ?? 30;
   const baselineSteps = options.baselineSteps ?? 1;
+  // The default version's discriminator (ACGAN head, projection) as it was trained; both runs use it.
+  const shipped = shippedOptions(
+    options.modelsDir ?? DEFAULT_MODELS_DIR,
+    join("text-to-image", "fashion-cdcgan", newest("text-to-image", "fashion-cdcgan")),
+  );
   const main = await trainIn(
     scope,
     {
@@ -123,6 +135,7 @@ export async function benchTraining(options: TrainingBenchOptions): Promise<Trai
       steps,
       warmup: FASHION_WARMUP,
       batchSize,
+      shipped,
     },
     options.timeoutMs ?? 180_000,
   );
@@ -137,6 +150,7 @@ export async function benchTraining(options: TrainingBenchOptions): Promise<Trai
         steps: baselineSteps,
         warmup: 0,
         batchSize,
+        shipped,
       },
       options.baselineTimeoutMs ?? 240_000,
     );
@@ -291,8 +305,7 @@ async function benchTrainers(
       rows.push(note(t.label, "", `skipped: no shipped model (models/${t.model})`));
       continue;
     }
-    const shipped =
-      (JSON.parse(readFileSync(metadata, "utf8")) as { options?: Record<string, unknown> }).options ?? {};
+    const shipped = shippedOptions(modelsDir, t.model);
     const batchSize = Number(shipped.batchSize ?? 1);
     const side = t.side(shipped);
     const config = `batch ${batchSize} × ${side}×${side} px`;

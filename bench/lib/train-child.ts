@@ -64,6 +64,7 @@ if (args.steps > 39 || args.warmup < 0 || (args.warmup > 0 && args.warmup >= arg
 const dir = mkdtempSync(join(tmpdir(), "ganvas-bench-train-"));
 const shipped = args.shipped ?? {};
 const pick = <T>(key: string, fallback: T): T => (shipped[key] ?? fallback) as T;
+const shippedConfig = (shipped.config ?? {}) as { auxWeight?: number; conditioning?: string };
 const common = {
   seed: 1,
   outDir: join(dir, "out"),
@@ -91,6 +92,10 @@ try {
         limit: args.steps * args.batchSize,
         // shapes-tcgan's one-off attribute-head warm-up before step 1 is not a training step.
         warmupSteps: 0,
+        // The shipped discriminator as its config resolved it (a resumed run's flags do not repeat it): the
+        // class models' ACGAN head or projection, shapes-tcgan's attribute loss weight.
+        auxWeight: pick<number | undefined>("auxWeight", shippedConfig.auxWeight),
+        projection: shippedConfig.conditioning === "projection",
         // The shipped generator's options, and its text encoders frozen as the shipped run froze them (one
         // pretraining step does that; pretraining is one-off, before step 1, and not a training step).
         generator: pick<TrainOptions["generator"]>("generator", undefined),
