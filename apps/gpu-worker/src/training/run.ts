@@ -99,8 +99,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     auxWeight: savedConfig?.auxWeight ?? options.auxWeight ?? def.config.auxWeight ?? 0,
     generatorWidths: savedConfig?.generatorWidths ?? scaled(def.config.generatorWidths, scale),
     discriminatorWidths: savedConfig?.discriminatorWidths ?? scaled(def.config.discriminatorWidths, scale),
-    conditioning:
-      savedConfig?.conditioning ?? (options.projection ? "projection" : (def.config.conditioning ?? "input")),
+    // Runs saved before the option existed all read the label as an input channel.
+    conditioning: previous
+      ? (savedConfig?.conditioning ?? "input")
+      : options.projection
+        ? "projection"
+        : (def.config.conditioning ?? "input"),
   };
   const optimizers = createOptimizers(tf);
   const nets = previous
