@@ -89,13 +89,14 @@ beforeAll(async () => {
   };
   ids.noExport = await cacheKey(noExport);
   await writeResult(h.storage, ids.noExport, noExport, [pngs[0] as Uint8Array]);
-  // An export whose metadata does not describe noise + one-hot class inputs (e.g. a text-encoder model).
-  const unknownInputs: JobSpec = { ...noExport, model: "fashion-cdcgan@3" };
+  // An export whose metadata does not describe noise + one-hot class inputs (e.g. a text-encoder model), under a
+  // version number no shipped model uses.
+  const unknownInputs: JobSpec = { ...noExport, model: "fashion-cdcgan@99" };
   ids.unknownInputs = await cacheKey(unknownInputs);
   await writeResult(h.storage, ids.unknownInputs, unknownInputs, [pngs[0] as Uint8Array]);
   const onnx = readFileSync(`${VERSION_DIR}/generator.onnx`);
-  await h.storage.put(keys.model("text-to-image", "fashion-cdcgan", 3, "generator.onnx"), onnx);
-  await h.storage.putJson(keys.model("text-to-image", "fashion-cdcgan", 3, "metadata.json"), {
+  await h.storage.put(keys.model("text-to-image", "fashion-cdcgan", 99, "generator.onnx"), onnx);
+  await h.storage.putJson(keys.model("text-to-image", "fashion-cdcgan", 99, "metadata.json"), {
     options: { config: { latentDim: 64, vocabularySize: 40 } },
   });
 }, 180_000);

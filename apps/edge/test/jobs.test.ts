@@ -211,7 +211,7 @@ describe("GET /v1/models", () => {
     const body = ModelsView.parse(r.json());
     expect(body.source).toBe("catalog");
     expect(body.tasks.map((t) => [t.task, t.default])).toEqual([
-      ["text-to-image", "fashion-cdcgan@2"],
+      ["text-to-image", "fashion-cdcgan@3"],
       ["style-transfer", "cyclegan@3"],
       ["super-resolution", "srgan@3"],
     ]);

@@ -39,6 +39,15 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
   {
     task: "text-to-image",
+    name: "fashion-cdcgan",
+    version: 3,
+    description:
+      "Class-conditional DCGAN with a projection discriminator, trained on Fashion-MNIST: 28×28 grayscale " +
+      "clothing items, the asked-for item more often and closer to the real images than version 2.",
+    outputSize: 28,
+  },
+  {
+    task: "text-to-image",
     name: "digits-cdcgan",
     version: 1,
     description:

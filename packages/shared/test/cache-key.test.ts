@@ -21,7 +21,7 @@ describe("cache key", () => {
       await keyOf({ prompt: "a dress", n: 1, model: "fashion-cdcgan" }),
     );
     expect(await keyOf({ prompt: "a dress" })).toBe(
-      await keyOf({ prompt: "a dress", model: "fashion-cdcgan@2" }),
+      await keyOf({ prompt: "a dress", model: "fashion-cdcgan@3" }),
     );
   });
 
@@ -67,6 +67,7 @@ describe("cache key", () => {
       allowed: [
         "fashion-cdcgan@1",
         "fashion-cdcgan@2",
+        "fashion-cdcgan@3",
         "digits-cdcgan@1",
         "digits-cdcgan@2",
         "shapes-tcgan@1",

@@ -108,7 +108,7 @@ describe("textToImageSpec", () => {
       message: expect.stringContaining("sneaker"),
     });
     await expect(textToImageSpec({ prompt: "a pair of sneakers", n: 1 })).resolves.toMatchObject({
-      model: "fashion-cdcgan@2",
+      model: "fashion-cdcgan@3",
     });
   });
 });
