@@ -104,6 +104,15 @@ export const CATALOG: readonly CatalogEntry[] = [
     outputSize: 32,
   },
   {
+    task: "text-to-image",
+    name: "shapes-tcgan",
+    version: 5,
+    description:
+      "Version 3 trained on to step 10,500: follows colour, size, position and background, and the outline " +
+      "(circle, star…) 86% of the time.",
+    outputSize: 32,
+  },
+  {
     task: "style-transfer",
     name: "cyclegan",
     version: 1,

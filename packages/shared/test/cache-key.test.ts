@@ -74,6 +74,7 @@ describe("cache key", () => {
         "shapes-tcgan@2",
         "shapes-tcgan@3",
         "shapes-tcgan@4",
+        "shapes-tcgan@5",
       ],
     });
     const err = await textToImageSpec(TextToImageRequest.parse({ prompt: "a spaceship" })).catch((e) => e);
