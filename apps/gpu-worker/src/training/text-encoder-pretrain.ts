@@ -2,8 +2,7 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { CONDITION_LAYER } from "../models/tcgan.ts";
 import { trainableVariables } from "./steps.ts";
-import { disposeTextBatch } from "./text-batch.ts";
-import { attributeLoss, type TextBatch } from "./text-steps.ts";
+import { attributeLoss, supervisedSteps, type TextBatch } from "./text-steps.ts";
 
 type Tf = typeof tfCore;
 
@@ -17,8 +16,8 @@ export const ENCODER_PRETRAIN_LEARNING_RATE = 1e-3;
  *
  * Why: trained only through the GAN's losses the encoder never got there. Even plain L2 regression from
  * caption to image, with this generator, had learnt backgrounds and nothing else after 200 steps (shape
- * colour, size and position at chance; by eye, still so after 1,500), while the same generator fed the attributes as one-hots learned colour,
- * size and position to 88–99% in 400 steps. The pretrained encoder closes that gap (see models/README.md).
+ * colour, size and position at chance; by eye, still so after 1,500), while the same generator fed the
+ * attributes as one-hots learned colour, size and position to 88–99% in 400 steps. The pretrained encoder closes that gap (see models/README.md).
  * Reed et al. (2016) also train their text encoder before, and apart from, the GAN.
  *
  * `model`'s second input must be the token rows (true of the text generator and discriminator).
@@ -51,33 +50,5 @@ export function pretrainTextEncoder(
       ),
   });
   for (const layer of model.layers) if (layer.name.startsWith(`${prefix}_`)) layer.trainable = false;
-  return last;
-}
-
-/**
- * A supervised phase before the adversarial one: `steps` optimizer steps on `loss` of freshly drawn batches
- * (each disposed after its step). Returns the last step's loss. The optimizer is disposed at the end.
- */
-export function supervisedSteps(
-  tf: Tf,
-  o: {
-    optimizer: tfCore.Optimizer;
-    variables: tfCore.Variable[];
-    steps: number;
-    draw: (k: number) => TextBatch;
-    loss: (batch: TextBatch) => tfCore.Scalar;
-  },
-): number {
-  let last = Number.NaN;
-  for (let k = 0; k < o.steps; k++) {
-    const batch = o.draw(k);
-    const loss = tf.tidy(
-      () => o.optimizer.minimize(() => o.loss(batch), true, o.variables) ?? tf.scalar(Number.NaN),
-    );
-    last = loss.dataSync()[0] ?? Number.NaN;
-    loss.dispose();
-    disposeTextBatch(tf, batch);
-  }
-  o.optimizer.dispose();
   return last;
 }

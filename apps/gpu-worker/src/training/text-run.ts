@@ -16,13 +16,14 @@ import { SAMPLES_PNG } from "./samples.ts";
 import { snapshotDir } from "./snapshots.ts";
 import { disposeGan, trainableVariables } from "./steps.ts";
 import { batchSeed, disposeTextBatch, drawTextBatch } from "./text-batch.ts";
-import { pretrainTextEncoder, supervisedSteps } from "./text-encoder-pretrain.ts";
+import { pretrainTextEncoder } from "./text-encoder-pretrain.ts";
 import { writeTextSampleGrid } from "./text-samples.ts";
 
 type Tf = typeof tfCore;
 
 import {
   attributeLoss,
+  supervisedSteps,
   type TextBatch,
   type TextGanState,
   textDiscriminatorStep,

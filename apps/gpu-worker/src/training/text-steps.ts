@@ -1,6 +1,7 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { minimizeReporting, REAL_LABEL } from "./steps.ts";
+import { disposeTextBatch } from "./text-batch.ts";
 
 type Tf = typeof tfCore;
 
@@ -129,4 +130,32 @@ export function textGeneratorStep(tf: Tf, state: TextGanState, wanted: TextBatch
     adversarial: adversarial ?? Number.NaN,
     attributeLoss: aux ?? Number.NaN,
   };
+}
+
+/**
+ * A supervised phase before the adversarial one: `steps` optimizer steps on `loss` of freshly drawn batches
+ * (each disposed after its step). Returns the last step's loss. The optimizer is disposed at the end.
+ */
+export function supervisedSteps(
+  tf: Tf,
+  o: {
+    optimizer: tfCore.Optimizer;
+    variables: tfCore.Variable[];
+    steps: number;
+    draw: (k: number) => TextBatch;
+    loss: (batch: TextBatch) => tfCore.Scalar;
+  },
+): number {
+  let last = Number.NaN;
+  for (let k = 0; k < o.steps; k++) {
+    const batch = o.draw(k);
+    const loss = tf.tidy(
+      () => o.optimizer.minimize(() => o.loss(batch), true, o.variables) ?? tf.scalar(Number.NaN),
+    );
+    last = loss.dataSync()[0] ?? Number.NaN;
+    loss.dispose();
+    disposeTextBatch(tf, batch);
+  }
+  o.optimizer.dispose();
+  return last;
 }
