@@ -136,12 +136,29 @@ async function tiles(page: Page): Promise<number[][]> {
   return Promise.all(urls.map((u) => pngGray(Buffer.from(u.slice(u.indexOf(",") + 1), "base64"))));
 }
 
+/**
+ * Waits for the next render, or for the page to say it gave up. The first render includes compiling
+ * onnxruntime-web's 14 MB of wasm, which on a busy 2-core machine (other test projects run beside this
+ * one) has taken seconds; the wait is generous, and a timeout says what the page showed meanwhile.
+ */
 async function renderedAfter(page: Page, renders: number): Promise<void> {
-  await page.waitForFunction(
-    (n) => Number(document.getElementById("variations")?.dataset.renders ?? 0) > n,
-    renders,
-    { timeout: 30_000 },
-  );
+  const settled = (n: number) => {
+    const section = document.getElementById("variations");
+    const status = section?.querySelector(".vary-status")?.textContent ?? "";
+    return Number(section?.dataset.renders ?? 0) > n || /unavailable|failed/.test(status);
+  };
+  const shown = () => page.$eval(".vary-status", (s) => s.textContent ?? "").catch(() => "(no status)");
+  try {
+    await page.waitForFunction(settled, renders, { timeout: 75_000 });
+  } catch (err) {
+    throw new Error(`no render after ${renders} within 75 s; the page says: "${await shown()}"`, {
+      cause: err,
+    });
+  }
+  expect(
+    await page.$eval("#variations", (s) => Number((s as HTMLElement).dataset.renders ?? 0)),
+    await shown(),
+  ).toBeGreaterThan(renders);
 }
 
 const renders = (page: Page) =>
