@@ -27,6 +27,8 @@ async function main() {
   console.log("Starting Ganvas on 127.0.0.1 …");
   const s3 = await startS3Server({ port: S3_PORT, dir: `${STATE}/s3` });
   step(`S3 server ready at ${s3.endpoint}, bucket "${s3.bucket}"`);
+  // Stopped in reverse order of starting: the edge takes no more requests, the worker finishes its job and its last
+  // poll, and only then does the bucket go away.
   const stops: (() => Promise<void>)[] = [() => s3.stop()];
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -47,7 +49,7 @@ async function main() {
       echo: true,
       env: { GANVAS_LOG_LEVEL: "info", GANVAS_DEV: "1" },
     });
-    stops.unshift(() => worker.stop());
+    stops.push(() => worker.stop());
     const edge = await startEdge(s3, { port: EDGE_PORT, echo: true });
     stops.push(() => edge.stop());
     step(`edge (workerd) ready at ${edge.url}`);
