@@ -18,6 +18,7 @@ import { pretrainTextEncoder } from "../src/training/text-encoder-pretrain.ts";
 import { SAMPLE_PROMPTS } from "../src/training/text-samples.ts";
 import {
   attributeLoss,
+  modeSeekingLoss,
   type TextGanState,
   textDiscriminatorStep,
   textGeneratorStep,
@@ -119,6 +120,67 @@ describe("shapes-tcgan", () => {
     const { images } = await generateFromPrompts(g, SHAPES_VOCABULARY, requests);
     expect(images.map((r) => r[0]?.length)).toEqual([size, size, size]);
     g.dispose();
+  });
+
+  it("the mode-seeking loss is the inverse of the mean image-to-noise distance ratio over the pairs", () => {
+    // Two pairs: images 2×1×1×2, noise 2-dimensional; first halves pair with second halves.
+    const images = [
+      [0, 0],
+      [1, -1],
+      [0.5, 0.5],
+      [1, 1],
+    ];
+    const noise = [
+      [0, 0],
+      [1, 1],
+      [2, 0],
+      [0, 1],
+    ];
+    const meanAbs = (a: number[], b: number[]) =>
+      a.reduce((s, v, i) => s + Math.abs(v - (b[i] ?? 0)), 0) / a.length;
+    const pairs = [0, 1].map(
+      (i) => meanAbs(images[i] ?? [], images[i + 2] ?? []) / meanAbs(noise[i] ?? [], noise[i + 2] ?? []),
+    );
+    const expected = 1 / ((pairs[0]! + pairs[1]!) / 2 + 1e-5);
+    const got = tf.tidy(
+      () => modeSeekingLoss(tf, tf.tensor4d(images.flat(), [4, 1, 1, 2]), tf.tensor2d(noise)).dataSync()[0],
+    );
+    expect(got).toBeCloseTo(expected, 5);
+  });
+
+  it("the mode-seeking term adds to G's loss and pushes one caption's images apart across noise", () => {
+    const wanted = drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 8, 21);
+    // Held-out pairs: 4 captions, each under two fixed noise vectors.
+    const probe = drawTextBatch(tf, SHAPES_VOCABULARY, cfg.attributeSizes, 4, 22);
+    const tokens = tf.concat([probe.tokens, probe.tokens], 0);
+    const noise = tf.randomNormal([8, cfg.latentDim], 0, 1, "float32", 5) as tfCore.Tensor2D;
+    const spread = (g: TextGanState["generator"]) =>
+      tf.tidy(
+        () =>
+          1 / (modeSeekingLoss(tf, g.predict([noise, tokens]) as tfCore.Tensor, noise).dataSync()[0] ?? 0),
+      );
+    const after = (weight: number) => {
+      const state = { ...textState({ ...cfg, seed: 6 }), modeSeekingWeight: weight };
+      let last = textGeneratorStep(tf, state, wanted);
+      for (let i = 0; i < 9; i++) last = textGeneratorStep(tf, state, wanted);
+      const s = spread(state.generator);
+      state.generator.dispose();
+      state.discriminator.dispose();
+      return { last, spread: s };
+    };
+    const plain = after(0);
+    const seeking = after(20);
+    expect(Number.isNaN(plain.last.modeSeeking)).toBe(true);
+    expect(Number.isFinite(seeking.last.modeSeeking)).toBe(true);
+    const { loss, adversarial, attributeLoss: aux, modeSeeking } = seeking.last;
+    expect(loss).toBeCloseTo(adversarial + aux + 20 * modeSeeking, 3);
+    process.stderr.write(
+      `mode seeking: image/noise distance ratio ${plain.spread.toFixed(4)} → ${seeking.spread.toFixed(4)}\n`,
+    );
+    expect(seeking.spread).toBeGreaterThan(plain.spread * 1.1);
+    tf.dispose([tokens, noise]);
+    disposeTextBatch(tf, wanted);
+    disposeTextBatch(tf, probe);
   });
 
   it("masked attribute loss counts only the attributes a caption names", () => {

@@ -154,5 +154,9 @@ describe("trainer", () => {
       encoderPretrainSteps: 500,
     });
     expect(() => parseTrainArgs(["--pretrain-encoder", "-3"])).toThrow(/--pretrain-encoder/);
+    expect(parseTrainArgs(["--model", "shapes-tcgan", "--mode-seeking", "1"])).toMatchObject({
+      modeSeekingWeight: 1,
+    });
+    expect(() => parseTrainArgs(["--mode-seeking", "much"])).toThrow(/--mode-seeking must be a number/);
   });
 });

@@ -17,12 +17,14 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
                            [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
                            [--condition-every-scale] [--pretrain-encoder N] [--augment] [--width-scale K]
-                           [--projection]
+                           [--projection] [--mode-seeking W]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN);
                  text models: weight of the attribute loss in the generator's loss (default 1)
   --width-scale  class models, fresh run: multiply both networks' channel widths by K (default 1)
   --projection   class models, fresh run: a projection discriminator (the label scores D's image features)
                  instead of the label as an extra input channel
+  --mode-seeking  text models: weight of a mode-seeking term in the generator's loss, which rewards different
+                 images for different noise under one caption (default 0 = off)
   --augment      class models: differentiable augmentation (shift, cutout) of every image the discriminator sees
   --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
                  the prompt's condition fed to every generator resolution
@@ -45,6 +47,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       "aux-weight": { type: "string" },
       augment: { type: "boolean" },
       projection: { type: "boolean" },
+      "mode-seeking": { type: "string" },
       "width-scale": { type: "string" },
       "snapshot-every": { type: "string" },
       upsampling: { type: "string" },
@@ -72,6 +75,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     auxWeight: nonNegativeNumber("aux-weight", values["aux-weight"], USAGE, 100),
     augment: values.augment,
     projection: values.projection,
+    modeSeekingWeight: nonNegativeNumber("mode-seeking", values["mode-seeking"], USAGE, 100),
     widthScale: positiveNumber("width-scale", values["width-scale"], USAGE, 16),
     snapshotEvery: nonNegativeInt("snapshot-every", values["snapshot-every"], USAGE),
     ...(values.upsampling !== undefined || values["condition-every-scale"]

@@ -53,6 +53,8 @@ export interface TrainOptions extends TrainerOptions {
    * its captions mention, then freeze it, before the adversarial steps (default 0: learned with the GAN).
    */
   encoderPretrainSteps?: number;
+  /** Text-encoder models: weight of the mode-seeking term in G's loss (default 0: off; text-steps.ts). */
+  modeSeekingWeight?: number;
   /** Text-encoder models: generator options of a fresh run, over the model's config (see TcganConfig). */
   generator?: Pick<TcganConfig, "upsampling" | "conditionEveryScale">;
 }

@@ -102,6 +102,7 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     attributeSizes: config.attributeSizes,
     auxWeight: options.auxWeight ?? AUX_WEIGHT,
     discriminatorAuxWeight: DISCRIMINATOR_AUX_WEIGHT,
+    modeSeekingWeight: options.modeSeekingWeight ?? 0,
   };
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 

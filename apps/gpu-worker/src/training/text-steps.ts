@@ -28,6 +28,8 @@ export interface TextGanState {
   /** Weight of the auxiliary attribute loss next to the adversarial one, in G's loss and in D's. */
   auxWeight: number;
   discriminatorAuxWeight: number;
+  /** Weight of the mode-seeking term in G's loss (0 or absent: off); see modeSeekingLoss. */
+  modeSeekingWeight?: number;
 }
 
 export interface TextDiscriminatorLosses {
@@ -40,11 +42,13 @@ export interface TextDiscriminatorLosses {
 }
 
 export interface TextGeneratorLosses {
-  /** adversarial + auxWeight · attributeLoss. */
+  /** adversarial + auxWeight · attributeLoss (+ modeSeekingWeight · modeSeeking). */
   loss: number;
   adversarial: number;
   /** Cross-entropy of the discriminator's attribute head on fakes, over the attributes the captions name. */
   attributeLoss: number;
+  /** The mode-seeking term, 1 / (image distance ÷ noise distance); NaN when it is off. */
+  modeSeeking: number;
 }
 
 function judge(tf: Tf, d: tfl.LayersModel, images: tfCore.Tensor, tokens: tfCore.Tensor) {
@@ -107,21 +111,55 @@ export function textDiscriminatorStep(tf: Tf, state: TextGanState, real: TextBat
 }
 
 /**
+ * Mode-seeking regularisation (Mao et al., 2019, "MSGAN"): for pairs of noise vectors under the same caption,
+ * the ratio of the images' mean absolute distance to the noise vectors' one, averaged over the pairs; the loss is
+ * its inverse. A conditional generator may learn to ignore its noise and draw one image per caption; this term
+ * makes that expensive. `images` and `noise` hold the pairs as their first and second halves.
+ */
+export function modeSeekingLoss(tf: Tf, images: tfCore.Tensor, noise: tfCore.Tensor2D): tfCore.Scalar {
+  const half = (noise.shape[0] ?? 0) / 2;
+  const rowMeanAbs = (t: tfCore.Tensor) => {
+    const [a, b] = tf.split(t, 2, 0) as [tfCore.Tensor, tfCore.Tensor];
+    return tf.mean(tf.reshape(tf.abs(tf.sub(a, b)), [half, -1]), 1);
+  };
+  const ratio = tf.mean(tf.div(rowMeanAbs(images), rowMeanAbs(noise)));
+  // The small epsilon bounds the loss where two images coincide.
+  return tf.div(1, tf.add(ratio, 1e-5)) as tfCore.Scalar;
+}
+
+/** The batch's first ⌊n/2⌋ captions twice over: the second half pairs with the first for the mode-seeking term. */
+function pairedCaptions(tf: Tf, wanted: TextBatch): Omit<TextBatch, "images"> {
+  const half = Math.floor((wanted.tokens.shape[0] ?? 0) / 2);
+  const twice = <T extends tfCore.Tensor2D>(t: T) => {
+    const first = tf.slice(t, [0, 0], [half, -1]);
+    return tf.concat([first, first], 0) as T;
+  };
+  return { tokens: twice(wanted.tokens), targets: twice(wanted.targets), mask: twice(wanted.mask) };
+}
+
+/**
  * Non-saturating loss (G maximises log D(G(z, t)), which keeps gradients alive while D still wins), plus
- * the auxiliary head's cross-entropy on the attributes the captions name.
+ * the auxiliary head's cross-entropy on the attributes the captions name, plus (when weighted) the
+ * mode-seeking term on pairs of images of one caption.
  */
 export function textGeneratorStep(tf: Tf, state: TextGanState, wanted: TextBatch): TextGeneratorLosses {
-  const [loss, adversarial, aux] = tf.tidy(() => {
-    const batch = wanted.tokens.shape[0];
-    const noise = tf.randomNormal([batch, state.latentDim]);
+  const seekingWeight = state.modeSeekingWeight ?? 0;
+  const seeking = seekingWeight > 0 && wanted.tokens.shape[0] >= 2;
+  const [loss, adversarial, aux, modeSeeking] = tf.tidy(() => {
+    const rows = seeking ? pairedCaptions(tf, wanted) : wanted;
+    const batch = rows.tokens.shape[0];
+    const noise = tf.randomNormal([batch, state.latentDim]) as tfCore.Tensor2D;
     return minimizeReporting(tf, state.gOptimizer, state.generator, () => {
-      const fakes = state.generator.apply([noise, wanted.tokens], { training: true }) as tfCore.Tensor;
-      const f = judge(tf, state.discriminator, fakes, wanted.tokens);
+      const fakes = state.generator.apply([noise, rows.tokens], { training: true }) as tfCore.Tensor;
+      const f = judge(tf, state.discriminator, fakes, rows.tokens);
       const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batch, 1]), f.logit);
-      const aux = attributeLoss(tf, f.attributes, wanted.targets, state.attributeSizes, wanted.mask);
+      const aux = attributeLoss(tf, f.attributes, rows.targets, state.attributeSizes, rows.mask);
+      const total = tf.add(adversarial, tf.mul(aux, state.auxWeight)) as tfCore.Scalar;
+      if (!seeking) return { total, parts: [adversarial, aux] };
+      const ms = modeSeekingLoss(tf, fakes, noise);
       return {
-        total: tf.add(adversarial, tf.mul(aux, state.auxWeight)) as tfCore.Scalar,
-        parts: [adversarial, aux],
+        total: tf.add(total, tf.mul(ms, seekingWeight)) as tfCore.Scalar,
+        parts: [adversarial, aux, ms],
       };
     });
   });
@@ -129,6 +167,7 @@ export function textGeneratorStep(tf: Tf, state: TextGanState, wanted: TextBatch
     loss: loss ?? Number.NaN,
     adversarial: adversarial ?? Number.NaN,
     attributeLoss: aux ?? Number.NaN,
+    modeSeeking: modeSeeking ?? Number.NaN,
   };
 }
 
