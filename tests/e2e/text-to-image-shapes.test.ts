@@ -14,7 +14,7 @@ afterAll(async () => {
 
 const T2I = () => `${stack.edge.url}/v1/images/text-to-image`;
 
-describe("text-to-image with the token-encoder model (shapes-tcgan@5)", () => {
+describe("text-to-image with the token-encoder model (shapes-tcgan@6)", () => {
   it("refuses a prompt with no word the model knows, naming the field and listing its vocabulary", async () => {
     const r = await postJson(T2I(), { prompt: "a pair of sneakers", model: "shapes-tcgan" });
     expect(r.status).toBe(422);
@@ -36,7 +36,7 @@ describe("text-to-image with the token-encoder model (shapes-tcgan@5)", () => {
     const r = await postJson(T2I(), body, { prefer: "wait=60" });
     await worker.stop();
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ status: "succeeded", model: "shapes-tcgan@5", cached: false });
+    expect(r.json).toMatchObject({ status: "succeeded", model: "shapes-tcgan@6", cached: false });
     expect(r.json.outputs).toHaveLength(3);
     const pngs = await Promise.all(
       r.json.outputs.map(async (url: string) =>

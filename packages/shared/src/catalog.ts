@@ -113,6 +113,15 @@ export const CATALOG: readonly CatalogEntry[] = [
     outputSize: 32,
   },
   {
+    task: "text-to-image",
+    name: "shapes-tcgan",
+    version: 6,
+    description:
+      "Version 3 trained on to step 13,500: follows colour, size, position and background, and the outline " +
+      "(circle, star…) 91% of the time.",
+    outputSize: 32,
+  },
+  {
     task: "style-transfer",
     name: "cyclegan",
     version: 1,

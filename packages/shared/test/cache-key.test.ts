@@ -75,6 +75,7 @@ describe("cache key", () => {
         "shapes-tcgan@3",
         "shapes-tcgan@4",
         "shapes-tcgan@5",
+        "shapes-tcgan@6",
       ],
     });
     const err = await textToImageSpec(TextToImageRequest.parse({ prompt: "a spaceship" })).catch((e) => e);
