@@ -93,9 +93,10 @@ try {
         // shapes-tcgan's one-off attribute-head warm-up before step 1 is not a training step.
         warmupSteps: 0,
         // The shipped discriminator as its config resolved it (a resumed run's flags do not repeat it): the
-        // class models' ACGAN head or projection, shapes-tcgan's attribute loss weight.
+        // class models' ACGAN head or projection, shapes-tcgan's attribute loss weight and mode-seeking term.
         auxWeight: pick<number | undefined>("auxWeight", shippedConfig.auxWeight),
         projection: shippedConfig.conditioning === "projection",
+        modeSeekingWeight: pick<number | undefined>("modeSeekingWeight", undefined),
         // The shipped generator's options, and its text encoders frozen as the shipped run froze them (one
         // pretraining step does that; pretraining is one-off, before step 1, and not a training step).
         generator: pick<TrainOptions["generator"]>("generator", undefined),
