@@ -43,8 +43,8 @@ describe("text-to-image with the token-encoder model (shapes-tcgan@6)", () => {
         PNG.sync.read(Buffer.from(await (await fetch(url)).arrayBuffer())),
       ),
     );
-    // The prompt asks for a red shape in the middle of a white picture: version 5 follows colour, position and
-    // background (99.6–99.7% of 1,000 prompts for position and background, 96.5% for colour; see its model card).
+    // The prompt asks for a red shape in the middle of a white picture: version 6 follows colour, position and
+    // background (99.6–99.9% of 1,000 prompts for position and background, 96.5% for colour; see its model card).
     const pixel = (png: PNG, x: number, y: number) =>
       Array.from(png.data.subarray((y * 32 + x) * 4, (y * 32 + x) * 4 + 3));
     for (const png of pngs) {

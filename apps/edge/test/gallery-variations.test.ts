@@ -141,7 +141,7 @@ async function tiles(page: Page): Promise<number[][]> {
  * onnxruntime-web's 14 MB of wasm, which on a busy 2-core machine (other test projects run beside this
  * one) has taken seconds; the wait is generous, and a timeout says what the page showed meanwhile.
  */
-async function renderedAfter(page: Page, renders: number): Promise<void> {
+async function renderedAfter(page: Page, after: number): Promise<void> {
   const settled = (n: number) => {
     const section = document.getElementById("variations");
     const status = section?.querySelector(".vary-status")?.textContent ?? "";
@@ -149,16 +149,13 @@ async function renderedAfter(page: Page, renders: number): Promise<void> {
   };
   const shown = () => page.$eval(".vary-status", (s) => s.textContent ?? "").catch(() => "(no status)");
   try {
-    await page.waitForFunction(settled, renders, { timeout: 75_000 });
+    await page.waitForFunction(settled, after, { timeout: 75_000 });
   } catch (err) {
-    throw new Error(`no render after ${renders} within 75 s; the page says: "${await shown()}"`, {
+    throw new Error(`no render after ${after} within 75 s; the page says: "${await shown()}"`, {
       cause: err,
     });
   }
-  expect(
-    await page.$eval("#variations", (s) => Number((s as HTMLElement).dataset.renders ?? 0)),
-    await shown(),
-  ).toBeGreaterThan(renders);
+  expect(await renders(page), await shown()).toBeGreaterThan(after);
 }
 
 const renders = (page: Page) =>

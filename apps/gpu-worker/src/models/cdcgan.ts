@@ -25,8 +25,9 @@ export interface CdcganConfig {
   auxWeight?: number;
   /**
    * How the discriminator sees the label. "input" (the first fashion and digits versions): as a learned
-   * extra image channel. "projection" (Miyato & Koyama 2018): the real/fake logit gains the inner product of a learned per-class
-   * vector with D's image features, so the label judges what D has seen instead of being mixed into its pixels.
+   * extra image channel. "projection" (Miyato & Koyama 2018): the real/fake logit gains the inner product of a
+   * learned per-class vector with D's image features, so the label judges what D has seen instead of being
+   * mixed into its pixels.
    */
   conditioning?: "input" | "projection";
   /** Seeds the weight initialisers, so a run is reproducible. */

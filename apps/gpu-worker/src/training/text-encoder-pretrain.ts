@@ -17,7 +17,8 @@ export const ENCODER_PRETRAIN_LEARNING_RATE = 1e-3;
  * Why: trained only through the GAN's losses the encoder never got there. Even plain L2 regression from
  * caption to image, with this generator, had learnt backgrounds and nothing else after 200 steps (shape
  * colour, size and position at chance; by eye, still so after 1,500), while the same generator fed the
- * attributes as one-hots learned colour, size and position to 88–99% in 400 steps. The pretrained encoder closes that gap (see models/README.md).
+ * attributes as one-hots learned colour, size and position to 88–99% in 400 steps. The pretrained encoder
+ * closes that gap (see models/README.md).
  * Reed et al. (2016) also train their text encoder before, and apart from, the GAN.
  *
  * `model`'s second input must be the token rows (true of the text generator and discriminator).
