@@ -110,10 +110,10 @@ async function trainIn(scope: Scope, args: TrainChildArgs, timeoutMs: number): P
   }
 }
 
-/** The `options` of a shipped model's metadata.json (empty when it is absent). */
-function shippedOptions(modelsDir: string, model: string): Record<string, unknown> {
+/** The `options` of a shipped model's metadata.json; undefined when the model is not shipped there. */
+function shippedOptions(modelsDir: string, model: string): Record<string, unknown> | undefined {
   const metadata = join(modelsDir, model, "metadata.json");
-  if (!existsSync(metadata)) return {};
+  if (!existsSync(metadata)) return undefined;
   return (JSON.parse(readFileSync(metadata, "utf8")) as { options?: Record<string, unknown> }).options ?? {};
 }
 
@@ -123,10 +123,11 @@ export async function benchTraining(options: TrainingBenchOptions): Promise<Trai
   const steps = options.steps ?? 30;
   const baselineSteps = options.baselineSteps ?? 1;
   // The default version's discriminator (ACGAN head, projection) as it was trained; both runs use it.
-  const shipped = shippedOptions(
-    options.modelsDir ?? DEFAULT_MODELS_DIR,
-    join("text-to-image", "fashion-cdcgan", newest("text-to-image", "fashion-cdcgan")),
-  );
+  const shipped =
+    shippedOptions(
+      options.modelsDir ?? DEFAULT_MODELS_DIR,
+      join("text-to-image", "fashion-cdcgan", newest("text-to-image", "fashion-cdcgan")),
+    ) ?? {};
   const main = await trainIn(
     scope,
     {
@@ -300,12 +301,11 @@ async function benchTrainers(
   };
   const note = (label: string, config: string, text: string) => [label, config, text, "", "", "", "", ""];
   for (const t of TRAINERS) {
-    const metadata = join(modelsDir, t.model, "metadata.json");
-    if (!existsSync(metadata)) {
+    const shipped = shippedOptions(modelsDir, t.model);
+    if (shipped === undefined) {
       rows.push(note(t.label, "", `skipped: no shipped model (models/${t.model})`));
       continue;
     }
-    const shipped = shippedOptions(modelsDir, t.model);
     const batchSize = Number(shipped.batchSize ?? 1);
     const side = t.side(shipped);
     const config = `batch ${batchSize} × ${side}×${side} px`;
