@@ -153,10 +153,33 @@ describe("trainer", () => {
     expect(parseTrainArgs(["--model", "shapes-tcgan", "--pretrain-encoder", "500"])).toMatchObject({
       encoderPretrainSteps: 500,
     });
-    expect(() => parseTrainArgs(["--pretrain-encoder", "-3"])).toThrow(/--pretrain-encoder/);
+    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--pretrain-encoder=-3"])).toThrow(
+      /--pretrain-encoder must be/,
+    );
     expect(parseTrainArgs(["--model", "shapes-tcgan", "--mode-seeking", "1"])).toMatchObject({
       modeSeekingWeight: 1,
     });
-    expect(() => parseTrainArgs(["--mode-seeking", "much"])).toThrow(/--mode-seeking must be a number/);
+    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--mode-seeking", "much"])).toThrow(
+      /--mode-seeking must be a number/,
+    );
+  });
+
+  it("rejects a flag the chosen model's trainer would ignore", () => {
+    expect(() => parseTrainArgs(["--mode-seeking", "0.1"])).toThrow(
+      /--mode-seeking applies to text models \(shapes-tcgan\), not to fashion-cdcgan/,
+    );
+    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--projection"])).toThrow(
+      /--projection applies to class models \(.*fashion-cdcgan.*\), not to shapes-tcgan/,
+    );
+    expect(() => parseTrainArgs(["--resume", "--width-scale", "2"])).toThrow(
+      /--width-scale shapes a fresh run only/,
+    );
+    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--resume", "--warmup", "10"])).toThrow(
+      /--warmup shapes a fresh run only/,
+    );
+    // What a resumed run does read is still accepted.
+    expect(
+      parseTrainArgs(["--model", "shapes-tcgan", "--resume", "--mode-seeking", "0.1", "--aux-weight", "2"]),
+    ).toMatchObject({ resume: true, modeSeekingWeight: 0.1, auxWeight: 2 });
   });
 });

@@ -11,6 +11,7 @@ import {
   upsamplingFlag,
 } from "../cli-args.ts";
 import { isModelName, MODELS } from "../models/registry.ts";
+import { isTextModel } from "../models/tcgan.ts";
 import { type TrainOptions, train } from "./run.ts";
 
 const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N] [--batch 64] [--out DIR]
@@ -32,6 +33,43 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                  captions say, then freeze it (0 = the encoders learn only through the GAN's losses)
   --snapshot-every  class models: keep a generator snapshot every N steps for \`eval --curve\` (default 300, 0 = none)
 models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned images per step: an epoch is 150 steps)`;
+
+/** Flags that shape only one kind of trainer; the other kind would ignore them without a word. */
+const ONLY_FOR = {
+  class: ["width-scale", "projection", "augment", "snapshot-every"],
+  text: ["mode-seeking", "pretrain-encoder", "warmup", "upsampling", "condition-every-scale"],
+} as const;
+
+/**
+ * Flags that build the networks or their first steps (and, for class models, the class loss recorded in their
+ * config): a resumed run keeps what it was started with.
+ */
+const FRESH_ONLY = {
+  class: ["width-scale", "projection", "aux-weight"],
+  text: ["pretrain-encoder", "warmup", "upsampling", "condition-every-scale"],
+} as const;
+
+/** Rejects a flag the chosen model's trainer would silently ignore, naming the models it does apply to. */
+function checkApplicable(model: keyof typeof MODELS, values: Record<string, unknown>): void {
+  const kind = isTextModel(MODELS[model]) ? "text" : "class";
+  const other = kind === "text" ? "class" : "text";
+  const given = (flag: string) => values[flag] !== undefined && values[flag] !== false;
+  const misplaced = ONLY_FOR[other].find(given);
+  if (misplaced !== undefined) {
+    const models = Object.values(MODELS)
+      .filter((d) => isTextModel(d) === (other === "text"))
+      .map((d) => d.name);
+    throw new Error(
+      `--${misplaced} applies to ${other} models (${models.join(", ")}), not to ${model}.\n${USAGE}`,
+    );
+  }
+  const fresh = values.resume === true ? FRESH_ONLY[kind].find(given) : undefined;
+  if (fresh !== undefined) {
+    throw new Error(
+      `--${fresh} shapes a fresh run only: a resumed run keeps the networks it was started with. Drop --${fresh} or --resume.`,
+    );
+  }
+}
 
 export function parseTrainArgs(argv: string[]): TrainOptions {
   const { values } = parseArgs({
@@ -59,6 +97,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
   if (!isModelName(model)) {
     throw new Error(`Unknown model "${model}": choose one of ${Object.keys(MODELS).join(", ")}.\n${USAGE}`);
   }
+  checkApplicable(model, values);
   const common = trainFlagOptions(values, USAGE, {
     outDir: join(".ganvas", "runs", model),
     // Resume state is bulky and local to a run; .ganvas/ is ignored by git.
