@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseTrainArgs } from "../src/training/cli.ts";
 import { epochOrder, train } from "../src/training/run.ts";
 import { listSnapshots } from "../src/training/snapshots.ts";
+import { annealedRate } from "../src/training/steps.ts";
 import { withTempDir } from "./helpers.ts";
 
 describe("trainer", () => {
@@ -97,6 +98,58 @@ describe("trainer", () => {
     });
   });
 
+  it("--anneal lowers both learning rates over the run's last steps", async () => {
+    const rates = [0, 5, 6, 7, 8, 9].map((step) => annealedRate(step, 10, 4, 2e-4));
+    for (const [i, want] of [2e-4, 2e-4, 2e-4, 1.5e-4, 1e-4, 0.5e-4].entries())
+      expect(rates[i]).toBeCloseTo(want, 12);
+    expect(annealedRate(9, 10, 0, 2e-4)).toBe(2e-4);
+    // Two copies of one 2-step run resumed for 3 steps, one annealed over 1,000: its steps are at under 0.3% of the
+    // rate, so the generator barely moves, while the other's moves by Adam's full step size.
+    const moved = async (dir: string, annealSteps: number) => {
+      const base = {
+        model: "digits-cdcgan" as const,
+        epochs: 1,
+        batchSize: 32,
+        seed: 4,
+        outDir: join(dir, "out"),
+        stateDir: join(dir, "state"),
+        limit: 128,
+        backend: "wasm",
+        samples: false,
+        snapshotEvery: 0,
+        progress: false as const,
+      };
+      // The generator's trainable weights: batch norm's moving statistics follow the batches, not the rate.
+      const weights = async () => {
+        const all = new Float32Array((await readFile(join(dir, "out", "weights.bin"))).buffer);
+        const model = JSON.parse(await readFile(join(dir, "out", "model.json"), "utf8"));
+        const trainable: Float32Array[] = [];
+        let offset = 0;
+        for (const { name, shape } of model.weightsManifest[0].weights as {
+          name: string;
+          shape: number[];
+        }[]) {
+          const size = shape.reduce((a, b) => a * b, 1);
+          if (!name.includes("moving_")) trainable.push(all.subarray(offset, offset + size));
+          offset += size;
+        }
+        return Float32Array.from(trainable.flatMap((t) => [...t]));
+      };
+      await train({ ...base, steps: 2, resume: false });
+      const before = await weights();
+      const resumed = await train({ ...base, steps: 5, resume: true, annealSteps });
+      expect(resumed.metadata.options).toMatchObject({ annealSteps });
+      const after = await weights();
+      let squares = 0;
+      for (const [i, w] of after.entries()) squares += (w - (before[i] as number)) ** 2;
+      return Math.sqrt(squares);
+    };
+    const constant = await withTempDir((dir) => moved(dir, 0));
+    const annealed = await withTempDir((dir) => moved(dir, 1000));
+    expect(constant).toBeGreaterThan(0);
+    expect(annealed).toBeLessThan(constant * 0.05);
+  });
+
   it("refuses to resume from nothing", async () => {
     await withTempDir(async (dir) => {
       await expect(
@@ -177,6 +230,12 @@ describe("trainer", () => {
     expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--resume", "--warmup", "10"])).toThrow(
       /--warmup shapes a fresh run only/,
     );
+    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--anneal", "100"])).toThrow(
+      /--anneal applies to class models/,
+    );
+    expect(parseTrainArgs(["--resume", "--steps", "12000", "--anneal", "3000"])).toMatchObject({
+      annealSteps: 3000,
+    });
     // What a resumed run does read is still accepted.
     expect(
       parseTrainArgs(["--model", "shapes-tcgan", "--resume", "--mode-seeking", "0.1", "--aux-weight", "2"]),

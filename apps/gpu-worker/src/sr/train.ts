@@ -17,7 +17,7 @@ import {
   type TrainResult,
 } from "../training/loop.ts";
 import { rng } from "../training/random.ts";
-import { disposeGan, type GanState, trainableVariables } from "../training/steps.ts";
+import { disposeGan, type GanState, setLearningRate, trainableVariables } from "../training/steps.ts";
 import {
   busiestWindow,
   loadTrainingPhotos,
@@ -160,11 +160,6 @@ export const SR_SAMPLES_PNG = "samples.png";
 export function srLearningRate(step: number, pretrainSteps: number, lr: number, lrMin = lr): number {
   if (step >= pretrainSteps) return lrMin;
   return lrMin + 0.5 * (lr - lrMin) * (1 + Math.cos((Math.PI * step) / pretrainSteps));
-}
-
-/** tfjs optimizers read their rate on every update but expose no setter. */
-function setLearningRate(optimizer: tfCore.Optimizer, value: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = value;
 }
 
 /** The sample: the busiest 64×64 LR window over all training photos, chosen once per run. */

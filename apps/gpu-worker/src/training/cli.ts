@@ -18,7 +18,7 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
                            [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
                            [--condition-every-scale] [--pretrain-encoder N] [--augment] [--width-scale K]
-                           [--projection] [--mode-seeking W]
+                           [--projection] [--mode-seeking W] [--anneal N]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN);
                  text models: weight of the attribute loss in the generator's loss (default 1)
   --width-scale  class models, fresh run: multiply both networks' channel widths by K (default 1)
@@ -26,6 +26,8 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                  instead of the label as an extra input channel
   --mode-seeking  text models: weight of a mode-seeking term in the generator's loss, which rewards different
                  images for different noise under one caption (default 0 = off)
+  --anneal      class models: the run's last N steps lower both learning rates linearly to zero (default 0);
+                 with --resume, N counts back from the new --steps
   --augment      class models: differentiable augmentation (shift, cutout) of every image the discriminator sees
   --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
                  the prompt's condition fed to every generator resolution
@@ -36,7 +38,7 @@ models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned imag
 
 /** Flags that shape only one kind of trainer; the other kind would ignore them without a word. */
 const ONLY_FOR = {
-  class: ["width-scale", "projection", "augment", "snapshot-every"],
+  class: ["width-scale", "projection", "augment", "snapshot-every", "anneal"],
   text: ["mode-seeking", "pretrain-encoder", "warmup", "upsampling", "condition-every-scale"],
 } as const;
 
@@ -87,6 +89,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       projection: { type: "boolean" },
       "mode-seeking": { type: "string" },
       "width-scale": { type: "string" },
+      anneal: { type: "string" },
       "snapshot-every": { type: "string" },
       upsampling: { type: "string" },
       "condition-every-scale": { type: "boolean" },
@@ -116,6 +119,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     projection: values.projection,
     modeSeekingWeight: nonNegativeNumber("mode-seeking", values["mode-seeking"], USAGE, 100),
     widthScale: positiveNumber("width-scale", values["width-scale"], USAGE, 16),
+    annealSteps: nonNegativeInt("anneal", values.anneal, USAGE),
     snapshotEvery: nonNegativeInt("snapshot-every", values["snapshot-every"], USAGE),
     ...(values.upsampling !== undefined || values["condition-every-scale"]
       ? {

@@ -19,12 +19,15 @@ import { rng } from "./random.ts";
 import { SAMPLES_PNG, writeSampleGrid } from "./samples.ts";
 import { SNAPSHOT_EVERY, snapshotDir } from "./snapshots.ts";
 import {
+  annealedRate,
   createOptimizers,
   discriminatorStep,
   disposeGan,
   type GanState,
   generatorStep,
+  LEARNING_RATE,
   oneHotLabels,
+  setLearningRate,
 } from "./steps.ts";
 
 export interface TrainOptions extends TrainerOptions {
@@ -46,6 +49,8 @@ export interface TrainOptions extends TrainerOptions {
   projection?: boolean;
   /** Class models: differentiable augmentation of every image D sees (augment.ts' defaults). */
   augment?: boolean;
+  /** Class models: the run's last N steps lower both learning rates linearly to zero (default 0: constant). */
+  annealSteps?: number;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
   snapshotEvery?: number;
   /**
@@ -121,6 +126,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(options.augment ? { augment: DEFAULT_AUGMENTATION } : {}),
   };
   const snapshotEvery = options.snapshotEvery ?? SNAPSHOT_EVERY;
+  const annealSteps = options.annealSteps ?? 0;
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 
   const loop = new TrainingLoop({
@@ -164,6 +170,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             oneHotLabels(tf, classes, state.numClasses),
           ];
         });
+        if (annealSteps > 0) {
+          const rate = annealedRate(step, totalSteps, annealSteps, LEARNING_RATE);
+          setLearningRate(state.dOptimizer, rate);
+          setLearningRate(state.gOptimizer, rate);
+        }
         const d = discriminatorStep(tf, state, images, labels);
         const g = generatorStep(tf, state, options.batchSize);
         tf.dispose([images, labels]);

@@ -48,9 +48,28 @@ export interface GeneratorLosses {
   classLoss: number;
 }
 
+/** DCGAN's learning rate, for both networks. */
+export const LEARNING_RATE = 2e-4;
+
 /** DCGAN's settings: a lower β1 keeps Adam's momentum from chasing the opponent's last move. */
 export function createOptimizers(tf: Tf): { dOptimizer: tfCore.Optimizer; gOptimizer: tfCore.Optimizer } {
-  return { dOptimizer: tf.train.adam(2e-4, 0.5), gOptimizer: tf.train.adam(2e-4, 0.5) };
+  return { dOptimizer: tf.train.adam(LEARNING_RATE, 0.5), gOptimizer: tf.train.adam(LEARNING_RATE, 0.5) };
+}
+
+/** tfjs optimizers read their rate on every update but expose no setter. */
+export function setLearningRate(optimizer: tfCore.Optimizer, value: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = value;
+}
+
+/**
+ * The rate for the update at (0-based) `step`: `rate` until the run's last `annealSteps` steps, then falling
+ * linearly to zero (pix2pix's and CycleGAN's schedule). At a constant rate the two networks keep circling their
+ * equilibrium, so the generator a run ends on is wherever the circling stopped; a falling rate lets it settle.
+ */
+export function annealedRate(step: number, totalSteps: number, annealSteps: number, rate: number): number {
+  const left = totalSteps - step;
+  if (annealSteps <= 0 || left >= annealSteps) return rate;
+  return (rate * Math.max(0, left)) / annealSteps;
 }
 
 /** One-sided smoothing: real targets of 0.9 keep D from growing overconfident; fakes stay at 0. */
