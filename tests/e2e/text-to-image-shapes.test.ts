@@ -14,7 +14,7 @@ afterAll(async () => {
 
 const T2I = () => `${stack.edge.url}/v1/images/text-to-image`;
 
-describe("text-to-image with the token-encoder model (shapes-tcgan@6)", () => {
+describe("text-to-image with the token-encoder model (shapes-tcgan@7)", () => {
   it("refuses a prompt with no word the model knows, naming the field and listing its vocabulary", async () => {
     const r = await postJson(T2I(), { prompt: "a pair of sneakers", model: "shapes-tcgan" });
     expect(r.status).toBe(422);
@@ -36,15 +36,15 @@ describe("text-to-image with the token-encoder model (shapes-tcgan@6)", () => {
     const r = await postJson(T2I(), body, { prefer: "wait=60" });
     await worker.stop();
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ status: "succeeded", model: "shapes-tcgan@6", cached: false });
+    expect(r.json).toMatchObject({ status: "succeeded", model: "shapes-tcgan@7", cached: false });
     expect(r.json.outputs).toHaveLength(3);
     const pngs = await Promise.all(
       r.json.outputs.map(async (url: string) =>
         PNG.sync.read(Buffer.from(await (await fetch(url)).arrayBuffer())),
       ),
     );
-    // The prompt asks for a red shape in the middle of a white picture: version 6 follows colour, position and
-    // background (99.6–99.9% of 1,000 prompts for position and background, 96.5% for colour; see its model card).
+    // The prompt asks for a red shape in the middle of a white picture: version 7 follows colour, position and
+    // background (96.7–99.5% of 1,000 prompts; see its model card).
     const pixel = (png: PNG, x: number, y: number) =>
       Array.from(png.data.subarray((y * 32 + x) * 4, (y * 32 + x) * 4 + 3));
     for (const png of pngs) {

@@ -76,6 +76,7 @@ describe("cache key", () => {
         "shapes-tcgan@4",
         "shapes-tcgan@5",
         "shapes-tcgan@6",
+        "shapes-tcgan@7",
       ],
     });
     const err = await textToImageSpec(TextToImageRequest.parse({ prompt: "a spaceship" })).catch((e) => e);

@@ -90,7 +90,7 @@ describe("textToImageSpec", () => {
     });
     expect(spec).toMatchObject({
       task: "text-to-image",
-      model: "shapes-tcgan@6",
+      model: "shapes-tcgan@7",
       params: { prompt: "a small red triangle on blue", n: 2 },
     });
     expect(typeof spec.params.seed).toBe("number");
