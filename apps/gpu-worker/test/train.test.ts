@@ -8,6 +8,23 @@ import { listSnapshots } from "../src/training/snapshots.ts";
 import { annealedRate } from "../src/training/steps.ts";
 import { withTempDir } from "./helpers.ts";
 
+/** A few-step digits run on 128 images, writing under `dir`, with no grids, snapshots or progress. */
+function digitsRun(dir: string, seed: number) {
+  return {
+    model: "digits-cdcgan" as const,
+    epochs: 1,
+    batchSize: 32,
+    seed,
+    outDir: join(dir, "out"),
+    stateDir: join(dir, "state"),
+    limit: 128,
+    backend: "wasm",
+    samples: false,
+    snapshotEvery: 0,
+    progress: false as const,
+  };
+}
+
 describe("trainer", () => {
   it("a one-epoch run on a small slice writes a loadable checkpoint, metadata and a sample grid; resume continues", async () => {
     await withTempDir(async (dir) => {
@@ -70,22 +87,7 @@ describe("trainer", () => {
 
   it("trains the digits with augmentation, wider networks and a projection D; a resume keeps them", async () => {
     await withTempDir(async (dir) => {
-      const base = {
-        model: "digits-cdcgan" as const,
-        epochs: 1,
-        steps: 2,
-        batchSize: 32,
-        seed: 5,
-        outDir: join(dir, "out"),
-        stateDir: join(dir, "state"),
-        limit: 128,
-        backend: "wasm",
-        samples: false,
-        snapshotEvery: 0,
-        progress: false as const,
-        auxWeight: 1,
-        augment: true,
-      };
+      const base = { ...digitsRun(dir, 5), steps: 2, auxWeight: 1, augment: true };
       const first = await train({ ...base, widthScale: 0.5, projection: true, resume: false });
       expect(first.metadata).toMatchObject({ data: { name: "mnist", images: 128 }, completed: true });
       const kept = {
@@ -106,19 +108,7 @@ describe("trainer", () => {
     // Two copies of one 2-step run resumed for 3 steps, one annealed over 1,000: its steps are at under 0.3% of the
     // rate, so the generator barely moves, while the other's moves by Adam's full step size.
     const moved = async (dir: string, annealSteps: number) => {
-      const base = {
-        model: "digits-cdcgan" as const,
-        epochs: 1,
-        batchSize: 32,
-        seed: 4,
-        outDir: join(dir, "out"),
-        stateDir: join(dir, "state"),
-        limit: 128,
-        backend: "wasm",
-        samples: false,
-        snapshotEvery: 0,
-        progress: false as const,
-      };
+      const base = digitsRun(dir, 4);
       // The generator's trainable weights: batch norm's moving statistics follow the batches, not the rate.
       const weights = async () => {
         const all = new Float32Array((await readFile(join(dir, "out", "weights.bin"))).buffer);
