@@ -205,10 +205,6 @@ describe("trainer", () => {
     expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--mode-seeking", "much"])).toThrow(
       /--mode-seeking must be a number/,
     );
-    expect(parseTrainArgs(["--model", "shapes-tcgan", "--teacher", "0"])).toMatchObject({ teacherSteps: 0 });
-    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--teacher", "some"])).toThrow(
-      /--teacher must be/,
-    );
   });
 
   it("rejects a flag the chosen model's trainer would ignore", () => {
@@ -223,10 +219,6 @@ describe("trainer", () => {
     );
     expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--resume", "--warmup", "10"])).toThrow(
       /--warmup shapes a fresh run only/,
-    );
-    expect(() => parseTrainArgs(["--teacher", "500"])).toThrow(/--teacher applies to text models/);
-    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--resume", "--teacher", "500"])).toThrow(
-      /--teacher shapes a fresh run only/,
     );
     expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--anneal", "100"])).toThrow(
       /--anneal applies to class models/,

@@ -1,8 +1,8 @@
-import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { fsHandler, MODEL_JSON } from "../models/fs-handler.ts";
+import { fsHandler } from "../models/fs-handler.ts";
 import type { GanState } from "./steps.ts";
 
 type Tf = typeof tfCore;
@@ -114,32 +114,4 @@ export async function loadCheckpoint(
   await loadOptimizer(tf, optimizers.dOptimizer, join(stateDir, "d-optimizer"));
   await loadOptimizer(tf, optimizers.gOptimizer, join(stateDir, "g-optimizer"));
   return { generator, discriminator };
-}
-
-const TEACHER_DIR = "teacher";
-
-/** A text run's attribute teacher (`train --teacher`), kept with the resume state: it never ships. */
-export async function saveTeacher(
-  tf: Tf,
-  teacher: { model: tfl.LayersModel; optimizer: tfCore.Optimizer },
-  stateDir: string,
-): Promise<void> {
-  await teacher.model.save(fsHandler(join(stateDir, TEACHER_DIR)));
-  await saveOptimizer(tf, teacher.optimizer, join(stateDir, "teacher-optimizer"));
-}
-
-/** The saved teacher, its optimizer's moments restored into `optimizer`; undefined when the run had none. */
-export async function loadTeacher(
-  tf: Tf,
-  stateDir: string,
-  optimizer: tfCore.Optimizer,
-): Promise<tfl.LayersModel | undefined> {
-  try {
-    await access(join(stateDir, TEACHER_DIR, MODEL_JSON));
-  } catch {
-    return undefined;
-  }
-  const model = await tfl.loadLayersModel(fsHandler(join(stateDir, TEACHER_DIR)));
-  await loadOptimizer(tf, optimizer, join(stateDir, "teacher-optimizer"));
-  return model;
 }

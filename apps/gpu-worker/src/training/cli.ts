@@ -18,7 +18,7 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
                            [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
                            [--condition-every-scale] [--pretrain-encoder N] [--augment] [--width-scale K]
-                           [--projection] [--mode-seeking W] [--anneal N] [--teacher N]
+                           [--projection] [--mode-seeking W] [--anneal N]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN);
                  text models: weight of the attribute loss in the generator's loss (default 1)
   --width-scale  class models, fresh run: multiply both networks' channel widths by K (default 1)
@@ -33,16 +33,13 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                  the prompt's condition fed to every generator resolution
   --pretrain-encoder  text models, fresh run: first train each network's text encoder N steps to name what
                  captions say, then freeze it (0 = the encoders learn only through the GAN's losses)
-  --teacher      text models, fresh run: an attribute classifier with its own network learns from real images
-                 (N steps first, then one per step) and tells the generator which attributes its images show,
-                 in place of the discriminator's attribute head
   --snapshot-every  class models: keep a generator snapshot every N steps for \`eval --curve\` (default 300, 0 = none)
 models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned images per step: an epoch is 150 steps)`;
 
 /** Flags that shape only one kind of trainer; the other kind would ignore them without a word. */
 const ONLY_FOR = {
   class: ["width-scale", "projection", "augment", "snapshot-every", "anneal"],
-  text: ["mode-seeking", "pretrain-encoder", "warmup", "upsampling", "condition-every-scale", "teacher"],
+  text: ["mode-seeking", "pretrain-encoder", "warmup", "upsampling", "condition-every-scale"],
 } as const;
 
 /**
@@ -51,7 +48,7 @@ const ONLY_FOR = {
  */
 const FRESH_ONLY = {
   class: ["width-scale", "projection", "aux-weight"],
-  text: ["pretrain-encoder", "warmup", "upsampling", "condition-every-scale", "teacher"],
+  text: ["pretrain-encoder", "warmup", "upsampling", "condition-every-scale"],
 } as const;
 
 /** Rejects a flag the chosen model's trainer would silently ignore, naming the models it does apply to. */
@@ -91,7 +88,6 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       augment: { type: "boolean" },
       projection: { type: "boolean" },
       "mode-seeking": { type: "string" },
-      teacher: { type: "string" },
       "width-scale": { type: "string" },
       anneal: { type: "string" },
       "snapshot-every": { type: "string" },
@@ -121,7 +117,6 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     auxWeight: nonNegativeNumber("aux-weight", values["aux-weight"], USAGE, 100),
     augment: values.augment,
     projection: values.projection,
-    teacherSteps: nonNegativeInt("teacher", values.teacher, USAGE),
     modeSeekingWeight: nonNegativeNumber("mode-seeking", values["mode-seeking"], USAGE, 100),
     widthScale: positiveNumber("width-scale", values["width-scale"], USAGE, 16),
     annealSteps: nonNegativeInt("anneal", values.anneal, USAGE),

@@ -58,11 +58,6 @@ export interface TrainOptions extends TrainerOptions {
    * its captions mention, then freeze it, before the adversarial steps (default 0: learned with the GAN).
    */
   encoderPretrainSteps?: number;
-  /**
-   * Text-encoder models, fresh run: train an attribute teacher (models/attribute-teacher.ts) this many steps on
-   * real images, then one step beside each D/G step; it names the attributes of G's images in G's loss.
-   */
-  teacherSteps?: number;
   /** Text-encoder models: weight of the mode-seeking term in G's loss (default 0: off; text-steps.ts). */
   modeSeekingWeight?: number;
   /** Text-encoder models: generator options of a fresh run, over the model's config (see TcganConfig). */

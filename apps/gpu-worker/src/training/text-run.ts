@@ -1,15 +1,12 @@
 import { join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { selectBackend } from "../backend/select.ts";
-import { buildAttributeTeacher, defaultTeacherFilters } from "../models/attribute-teacher.ts";
 import { fsHandler } from "../models/fs-handler.ts";
 import { ENCODER_PREFIXES, type TcganConfig, type TextModelDefinition } from "../models/tcgan.ts";
 import {
   type CurvePoint,
   loadCheckpoint,
-  loadTeacher,
   saveCheckpoint,
-  saveTeacher,
   type TrainingMetadata,
   writeMetadata,
 } from "./checkpoint.ts";
@@ -22,18 +19,16 @@ import { batchSeed, disposeTextBatch, drawTextBatch } from "./text-batch.ts";
 import { pretrainTextEncoder } from "./text-encoder-pretrain.ts";
 import { writeTextSampleGrid } from "./text-samples.ts";
 
+type Tf = typeof tfCore;
+
 import {
-  type AttributeTeacher,
   attributeLoss,
   supervisedSteps,
   type TextBatch,
   type TextGanState,
-  teacherStep,
   textDiscriminatorStep,
   textGeneratorStep,
 } from "./text-steps.ts";
-
-type Tf = typeof tfCore;
 
 /**
  * The procedural set is unlimited, so an "epoch" is a fixed number of steps: the rhythm of checkpoints,
@@ -64,35 +59,6 @@ export function createTextOptimizers(tf: Tf) {
  */
 export const WARMUP_STEPS = 0;
 export const WARMUP_LEARNING_RATE = 1e-3;
-
-/** The teacher's Adam rate: 2e-3 is where a standalone classifier learnt outlines fastest (models/README.md). */
-export const TEACHER_LEARNING_RATE = 2e-3;
-export const TEACHER_HIDDEN = 128;
-
-/** `--teacher N` starts a teacher; a resumed run keeps the one it was started with, if any. */
-async function attributeTeacher(
-  tf: Tf,
-  options: TrainOptions,
-  config: TcganConfig,
-  resuming: boolean,
-): Promise<AttributeTeacher | undefined> {
-  const optimizer = tf.train.adam(TEACHER_LEARNING_RATE, 0.5);
-  const model = resuming
-    ? await loadTeacher(tf, options.stateDir, optimizer)
-    : options.teacherSteps !== undefined
-      ? buildAttributeTeacher({
-          filters: defaultTeacherFilters,
-          hidden: TEACHER_HIDDEN,
-          attributeSizes: config.attributeSizes,
-          seed: options.seed,
-        })
-      : undefined;
-  if (model === undefined) {
-    optimizer.dispose();
-    return undefined;
-  }
-  return { model, optimizer };
-}
 
 function warmUpAttributeHead(
   tf: Tf,
@@ -137,7 +103,6 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
     auxWeight: options.auxWeight ?? AUX_WEIGHT,
     discriminatorAuxWeight: DISCRIMINATOR_AUX_WEIGHT,
     modeSeekingWeight: options.modeSeekingWeight ?? 0,
-    teacher: await attributeTeacher(tf, options, config, previous !== undefined),
   };
   const curve: CurvePoint[] = [...(previous?.curve ?? [])];
 
@@ -181,22 +146,10 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
         loop.log(`${prefix} encoder: ${pretrainSteps} caption → attribute steps, loss ${loss.toFixed(3)}`);
       }
     }
-    const { teacher } = state;
-    const teacherFirst = options.teacherSteps ?? 0;
-    if (previous === undefined && teacher !== undefined && teacherFirst > 0) {
-      let loss = Number.NaN;
-      for (let k = 0; k < teacherFirst; k++) {
-        const real = draw(batchSeed(options.seed, -1 - k, 0)); // the warm-up's real batches
-        loss = teacherStep(tf, teacher, config.attributeSizes, real);
-        disposeTextBatch(tf, real);
-      }
-      loop.log(`teacher: ${teacherFirst} attribute steps on real images, loss ${loss.toFixed(3)}`);
-    }
     await loop.run({
       step: (step) => {
         const real = draw(batchSeed(options.seed, step, 0));
         const wanted = draw(batchSeed(options.seed, step, 1));
-        if (teacher !== undefined) teacherStep(tf, teacher, config.attributeSizes, real);
         const d = textDiscriminatorStep(tf, state, real);
         const g = textGeneratorStep(tf, state, wanted);
         disposeTextBatch(tf, real);
@@ -206,7 +159,6 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
       checkpoint: async () => {
         const seconds = loop.seconds();
         await saveCheckpoint(tf, state, options.outDir, options.stateDir);
-        if (state.teacher !== undefined) await saveTeacher(tf, state.teacher, options.stateDir);
         // Kept for the prompt-accuracy curve (ganvas-worker eval --curve); they stay out of the shipped folder.
         await state.generator.save(fsHandler(snapshotDir(options.stateDir, loop.step)));
         curve.push({ step: loop.step, seconds: loop.trainingSeconds(seconds) });
@@ -223,10 +175,6 @@ export async function trainTextGan(options: TrainOptions, def: TextModelDefiniti
   } finally {
     loop.stop();
     disposeGan(state);
-    if (state.teacher !== undefined) {
-      state.teacher.model.dispose();
-      state.teacher.optimizer.dispose();
-    }
   }
   return loop.result(meta);
 }

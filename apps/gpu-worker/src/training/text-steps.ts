@@ -30,16 +30,6 @@ export interface TextGanState {
   discriminatorAuxWeight: number;
   /** Weight of the mode-seeking term in G's loss (0 or absent: off); see modeSeekingLoss. */
   modeSeekingWeight?: number;
-  /**
-   * `train --teacher`: an attribute classifier with its own trunk, learning from real images only; when present
-   * it, not D's attribute head, names the attributes of G's images in G's loss.
-   */
-  teacher?: AttributeTeacher;
-}
-
-export interface AttributeTeacher {
-  model: tfl.LayersModel;
-  optimizer: tfCore.Optimizer;
 }
 
 export interface TextDiscriminatorLosses {
@@ -55,7 +45,7 @@ export interface TextGeneratorLosses {
   /** adversarial + auxWeight · attributeLoss (+ modeSeekingWeight · modeSeeking). */
   loss: number;
   adversarial: number;
-  /** Cross-entropy of D's attribute head (or the teacher's) on fakes, over the attributes the captions name. */
+  /** Cross-entropy of the discriminator's attribute head on fakes, over the attributes the captions name. */
   attributeLoss: number;
   /** The mode-seeking term, 1 / (image distance ÷ noise distance); NaN when it is off. */
   modeSeeking: number;
@@ -120,22 +110,6 @@ export function textDiscriminatorStep(tf: Tf, state: TextGanState, real: TextBat
   };
 }
 
-/** One supervised step of the teacher on real images: its attribute cross-entropy, returned. */
-export function teacherStep(
-  tf: Tf,
-  teacher: AttributeTeacher,
-  sizes: readonly number[],
-  real: TextBatch,
-): number {
-  const [loss] = tf.tidy(() =>
-    minimizeReporting(tf, teacher.optimizer, teacher.model, () => {
-      const total = attributeLoss(tf, teacher.model.apply(real.images) as tfCore.Tensor, real.targets, sizes);
-      return { total, parts: [] };
-    }),
-  );
-  return loss ?? Number.NaN;
-}
-
 /**
  * Mode-seeking regularisation (Mao et al., 2019, "MSGAN"): for pairs of noise vectors under the same caption,
  * the ratio of the images' mean absolute distance to the noise vectors' one, averaged over the pairs; the loss is
@@ -165,7 +139,7 @@ function pairedCaptions(tf: Tf, wanted: TextBatch): Omit<TextBatch, "images"> {
 
 /**
  * Non-saturating loss (G maximises log D(G(z, t)), which keeps gradients alive while D still wins), plus
- * the auxiliary head's (or the teacher's) cross-entropy on the attributes the captions name, plus (when weighted) the
+ * the auxiliary head's cross-entropy on the attributes the captions name, plus (when weighted) the
  * mode-seeking term on pairs of images of one caption.
  */
 export function textGeneratorStep(tf: Tf, state: TextGanState, wanted: TextBatch): TextGeneratorLosses {
@@ -179,8 +153,7 @@ export function textGeneratorStep(tf: Tf, state: TextGanState, wanted: TextBatch
       const fakes = state.generator.apply([noise, rows.tokens], { training: true }) as tfCore.Tensor;
       const f = judge(tf, state.discriminator, fakes, rows.tokens);
       const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batch, 1]), f.logit);
-      const named = state.teacher ? (state.teacher.model.apply(fakes) as tfCore.Tensor) : f.attributes;
-      const aux = attributeLoss(tf, named, rows.targets, state.attributeSizes, rows.mask);
+      const aux = attributeLoss(tf, f.attributes, rows.targets, state.attributeSizes, rows.mask);
       const total = tf.add(adversarial, tf.mul(aux, state.auxWeight)) as tfCore.Scalar;
       if (!seeking) return { total, parts: [adversarial, aux] };
       const ms = modeSeekingLoss(tf, fakes, noise);
