@@ -9,7 +9,7 @@ export function preferredWaitSeconds(header: string | undefined): number | undef
   return Math.min(Number(m[1]), MAX_WAIT_S);
 }
 
-export type WaitOutcome = { manifest: Manifest } | { job: JobRecord } | null;
+export type WaitOutcome = { manifest: Manifest; job?: JobRecord } | { job: JobRecord } | null;
 
 /**
  * Polls until the result manifest exists, the job ends without one (failed, canceled), the client goes
@@ -30,7 +30,8 @@ export async function waitForResult(
       storage.getJson(keys.manifest(id), Manifest),
       readJob(storage, id),
     ]);
-    if (manifest) return { manifest: manifest.value };
+    // The job record comes along so the answer says when the job was submitted, not only when it finished.
+    if (manifest) return { manifest: manifest.value, job: job?.value };
     if (job && isTerminal(job.value.status) && job.value.status !== "succeeded") return { job: job.value };
     delay = Math.min(delay * 1.5, 1000);
   }

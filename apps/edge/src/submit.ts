@@ -61,7 +61,7 @@ export async function submit(
     c.header("preference-applied", `wait=${wait}`);
     const outcome = await waitForResult(storage, id, wait, c.req.raw.signal);
     if (outcome && "manifest" in outcome)
-      return c.json({ ...viewFromManifest(origin, outcome.manifest), cached: false }, 200);
+      return c.json({ ...viewFromManifest(origin, outcome.manifest, outcome.job), cached: false }, 200);
     if (outcome) return c.json(viewFromJob(origin, outcome.job), 200);
   }
   c.header("location", `${origin}/v1/jobs/${id}`);

@@ -101,7 +101,11 @@ describe("Prefer: wait", () => {
       status: "succeeded",
       cached: false,
       outputs: [`${h.url}/r/${id}/0.png`],
+      attempts: job?.value.attempts,
+      // When the job was submitted, before its result was written.
+      createdAt: new Date(job?.value.createdAt ?? 0).toISOString(),
     });
+    expect(Date.parse(r.json().finishedAt)).toBeGreaterThan(job?.value.createdAt ?? 0);
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
