@@ -8,6 +8,9 @@ import type { TrainingMetadata } from "../src/training/checkpoint.ts";
 import { train } from "../src/training/run.ts";
 import { withTempDir } from "./helpers.ts";
 
+// A tiny judge keeps the test fast; the shipped card uses the default one.
+const tinyJudge = { ...defaultShapesClassifierConfig, trainImages: 256, testImages: 200, epochs: 1 };
+
 describe("shapes evaluator", () => {
   it("scores a generator per attribute, with a Fréchet baseline, diversity and a curve over snapshots", async () => {
     await withTempDir(async (dir) => {
@@ -33,8 +36,7 @@ describe("shapes evaluator", () => {
         modelDir: out,
         metadata,
         classifierDir: join(dir, "classifier"),
-        // A tiny judge keeps the test fast; the shipped card uses the default one.
-        classifierConfig: { ...defaultShapesClassifierConfig, trainImages: 256, testImages: 200, epochs: 1 },
+        classifierConfig: tinyJudge,
         prompts: 60,
         curveStateDir: stateDir,
         curvePrompts: 30,
@@ -70,6 +72,21 @@ describe("shapes evaluator", () => {
       const saved = JSON.parse(await readFile(join(out, "model-card.json"), "utf8"));
       expect(saved.metrics).toEqual(card.metrics);
       expect(formatShapesCard(card)).toContain("Fréchet distance");
+
+      // Requests may scale the noise; the evaluator scores that too. Less noise, less variety across seeds (the
+      // same seeds at temperature 1 would give the very same figure).
+      const cool = await evaluateShapesModel({
+        modelDir: out,
+        metadata,
+        classifierDir: join(dir, "classifier"),
+        classifierConfig: tinyJudge,
+        prompts: 60,
+        temperature: 0.1,
+        backend: "wasm",
+        writeCard: false,
+      });
+      expect(cool.evaluation.diversity.pixelRatio.mean).toBeLessThan(e.diversity.pixelRatio.mean);
+      expect(JSON.parse(await readFile(join(out, "model-card.json"), "utf8")).metrics).toEqual(card.metrics);
     });
   }, 60_000);
 

@@ -12,7 +12,7 @@ import { evaluateShapesModel, formatShapesCard } from "./shapes-evaluate.ts";
 
 const USAGE = `usage: ganvas-worker eval --model-dir DIR [--per-class 100] [--seed 1] [--classifier-dir DIR]
                           [--classifier-epochs N] [--retrain] [--backend NAME] [--no-card] [--curve --state DIR]
-                          class models: [--temperature 0.1–1 --no-card]
+                          [--temperature 0.1–1 --no-card]
   --classifier-dir  default: the model's data set's judge (${Object.values(JUDGES)
     .map((j) => j.dir)
     .join(", ")})
@@ -77,10 +77,6 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const metadata = await readModelMetadata(options.modelDir);
   const def = metadata && isModelName(metadata.model) ? MODELS[metadata.model] : undefined;
   if (metadata && def && isTextModel(def)) {
-    if (options.temperature !== undefined)
-      throw new Error(
-        `--temperature is for class models; ${metadata.model} reads prompts as tokens.\n${USAGE}`,
-      );
     const card = await evaluateShapesModel({
       modelDir: options.modelDir,
       metadata,
@@ -89,6 +85,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       prompts: options.prompts,
       seed: options.seed,
       curveStateDir: options.curveStateDir,
+      temperature: options.temperature,
       backend: options.backend,
       writeCard: options.writeCard,
       log,

@@ -42,6 +42,8 @@ export interface ShapesEvalOptions {
   /** Score the generator snapshots kept in this training state folder, for the prompt-accuracy curve. */
   curveStateDir?: string;
   curvePrompts?: number;
+  /** Noise scale of the scored images (default 1, what the card describes; the curve always uses 1). */
+  temperature?: number;
   backend?: string;
   writeCard?: boolean;
   log?: (line: string) => void;
@@ -106,7 +108,12 @@ export function evalPrompts(count: number, seed: number): ShapeSample[] {
   return Array.from({ length: count }, () => sampleShape(next, "all"));
 }
 
-async function generatePrompts(generator: tfl.LayersModel, prompts: readonly ShapeSample[], seed: number) {
+async function generatePrompts(
+  generator: tfl.LayersModel,
+  prompts: readonly ShapeSample[],
+  seed: number,
+  temperature = 1,
+) {
   const pixels = new Uint8Array(prompts.length * SHAPE_PIXELS);
   const chunk = 250;
   for (let start = 0; start < prompts.length; start += chunk) {
@@ -114,7 +121,7 @@ async function generatePrompts(generator: tfl.LayersModel, prompts: readonly Sha
     const { images } = await generateFromPrompts(
       generator,
       SHAPES_VOCABULARY,
-      part.map((p, i) => ({ prompt: p.caption, seed: seed + start + i, count: 1 })),
+      part.map((p, i) => ({ prompt: p.caption, seed: seed + start + i, count: 1, temperature })),
     );
     images.forEach(([img], i) => {
       if (img) pixels.set(img, (start + i) * SHAPE_PIXELS);
@@ -129,8 +136,9 @@ async function promptAccuracy(
   generator: tfl.LayersModel,
   prompts: readonly ShapeSample[],
   seed: number,
+  temperature?: number,
 ) {
-  const pixels = await generatePrompts(generator, prompts, seed);
+  const pixels = await generatePrompts(generator, prompts, seed, temperature);
   const scored = await scoreShapes(tf, classifier, pixels, prompts.length);
   const truth = prompts.map((p) => p.attributes);
   const perAttribute = attributeAccuracy(scored, truth);
@@ -166,7 +174,7 @@ export async function evaluateShapesModel(options: ShapesEvalOptions): Promise<S
 
   const generator = await loadGenerator(options.modelDir);
   const prompts = evalPrompts(promptCount, seed);
-  const gen = await promptAccuracy(tf, classifier, generator, prompts, seed);
+  const gen = await promptAccuracy(tf, classifier, generator, prompts, seed, options.temperature);
   log(`prompt accuracy: ${JSON.stringify(gen.perAttribute)}, all attributes ${gen.all.toFixed(3)}`);
 
   // Fréchet distance: reference = real held-out images; baseline = another real set as large as the generated one.
@@ -192,7 +200,7 @@ export async function evaluateShapesModel(options: ShapesEvalOptions): Promise<S
   const next = rng(seed * 31 + 5);
   for (const [k, p] of diversityPrompts.entries()) {
     const { images } = await generateFromPrompts(generator, SHAPES_VOCABULARY, [
-      { prompt: p.caption, seed: seed * 1000 + k, count: perPrompt },
+      { prompt: p.caption, seed: seed * 1000 + k, count: perPrompt, temperature: options.temperature },
     ]);
     const genPixels = new Uint8Array(perPrompt * SHAPE_PIXELS);
     (images[0] ?? []).forEach((img, i) => {
