@@ -86,6 +86,10 @@ describe("shapes evaluator", () => {
         writeCard: false,
       });
       expect(cool.evaluation.diversity.pixelRatio.mean).toBeLessThan(e.diversity.pixelRatio.mean);
+      expect(formatShapesCard(cool).split("\n")[0]).toContain(
+        "60 prompts at temperature 0.1 (requests' default is 1)",
+      );
+      expect(formatShapesCard(card).split("\n")[0]).not.toContain("temperature");
       expect(JSON.parse(await readFile(join(out, "model-card.json"), "utf8")).metrics).toEqual(card.metrics);
     });
   }, 60_000);

@@ -71,6 +71,8 @@ export interface ModelCard {
     wallSeconds: number;
     imagesPerClass: number;
     seeds: string;
+    /** The noise scale images were drawn at, when not the default 1 (such a run writes no card). */
+    temperature?: number;
     classifier: {
       dir: string;
       architecture: string;
@@ -118,7 +120,7 @@ export function formatCard(card: ModelCard): string {
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
   const yes = (met: boolean) => (met ? "met" : "NOT met");
   return [
-    `${card.model} (${card.modelDir}) — ${e.imagesPerClass} images per class, backend ${e.backend}, ${e.wallSeconds.toFixed(0)} s`,
+    `${card.model} (${card.modelDir}) — ${e.imagesPerClass} images per class${atTemperature(e.temperature)}, backend ${e.backend}, ${e.wallSeconds.toFixed(0)} s`,
     `classifier: ${e.classifier.architecture}, ${e.classifier.trainImages} train images × ${e.classifier.epochs} epochs, real test accuracy ${pct(e.classifier.testAccuracy)} (${e.classifier.testImages} images)`,
     "",
     line(header),
@@ -135,4 +137,9 @@ export function formatCard(card: ModelCard): string {
     `diversity ratio   pixels mean ${e.diversity.pixelRatio.mean.toFixed(2)} min ${e.diversity.pixelRatio.min.toFixed(2)}; features mean ${e.diversity.featureRatio.mean.toFixed(2)} min ${e.diversity.featureRatio.min.toFixed(2)} (1.00 = as varied as real images)`,
     "",
   ].join("\n");
+}
+
+/** The header's note of a non-default temperature: the figures then describe requests that set it. */
+export function atTemperature(t: number | undefined): string {
+  return t === undefined || t === 1 ? "" : ` at temperature ${t} (requests' default is 1)`;
 }

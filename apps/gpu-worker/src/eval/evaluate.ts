@@ -274,6 +274,7 @@ export async function evaluateModel(options: EvalOptions): Promise<ModelCard> {
       wallSeconds: round((performance.now() - started) / 1000, 1),
       imagesPerClass: perClass,
       seeds: `class c uses seed ${seed} + c`,
+      temperature: options.temperature,
       classifier: {
         dir: classifierDir,
         architecture: `conv${config.filters[0]}/s2 → conv${config.filters[1]}/s2 → dense${config.featureDim} → softmax${config.numClasses}`,

@@ -16,7 +16,7 @@ import { generateFromPrompts } from "../models/text-generate.ts";
 import type { CurvePoint, TrainingMetadata } from "../training/checkpoint.ts";
 import { rng } from "../training/random.ts";
 import { listSnapshots } from "../training/snapshots.ts";
-import { type FrechetReport, formatFrechet, frechetReport } from "./card.ts";
+import { atTemperature, type FrechetReport, formatFrechet, frechetReport } from "./card.ts";
 import { frechetDistance, gaussianOf, meanPairwiseDistance } from "./linalg.ts";
 import {
   attributeAccuracy,
@@ -67,6 +67,8 @@ export interface ShapesModelCard {
     wallSeconds: number;
     prompts: number;
     seeds: string;
+    /** The noise scale images were drawn at, when not the default 1 (such a run writes no card). */
+    temperature?: number;
     classifier: {
       dir: string;
       architecture: string;
@@ -275,6 +277,7 @@ export async function evaluateShapesModel(options: ShapesEvalOptions): Promise<S
       wallSeconds: round((performance.now() - started) / 1000, 1),
       prompts: promptCount,
       seeds: `prompt i uses seed ${seed} + i; prompts are paraphrased full captions (every attribute named)`,
+      temperature: options.temperature,
       classifier: {
         dir: classifierDir,
         architecture: `${cfg.filters.map((f) => `conv${f}/s2`).join(" → ")} → dense${cfg.featureDim} → ${ATTRIBUTE_NAMES.map((a) => `softmax${SHAPE_ATTRIBUTES[a].length}`).join("+")}`,
@@ -339,7 +342,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export function formatShapesCard(card: ShapesModelCard): string {
   const e = card.evaluation;
   const lines = [
-    `${card.model} (${card.modelDir}) — ${e.prompts} prompts, backend ${e.backend}, ${e.wallSeconds.toFixed(0)} s`,
+    `${card.model} (${card.modelDir}) — ${e.prompts} prompts${atTemperature(e.temperature)}, backend ${e.backend}, ${e.wallSeconds.toFixed(0)} s`,
     `classifier: ${e.classifier.architecture}, ${e.classifier.trainImages} real images × ${e.classifier.epochs} epochs`,
     "",
     "attribute   prompt acc   classifier on real",
