@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
+import { loadGenerator } from "../src/models/load.ts";
 import { parseTrainArgs } from "../src/training/cli.ts";
 import { epochOrder, train } from "../src/training/run.ts";
 import { listSnapshots } from "../src/training/snapshots.ts";
@@ -111,19 +112,10 @@ describe("trainer", () => {
       const base = digitsRun(dir, 4);
       // The generator's trainable weights: batch norm's moving statistics follow the batches, not the rate.
       const weights = async () => {
-        const all = new Float32Array((await readFile(join(dir, "out", "weights.bin"))).buffer);
-        const model = JSON.parse(await readFile(join(dir, "out", "model.json"), "utf8"));
-        const trainable: Float32Array[] = [];
-        let offset = 0;
-        for (const { name, shape } of model.weightsManifest[0].weights as {
-          name: string;
-          shape: number[];
-        }[]) {
-          const size = shape.reduce((a, b) => a * b, 1);
-          if (!name.includes("moving_")) trainable.push(all.subarray(offset, offset + size));
-          offset += size;
-        }
-        return Float32Array.from(trainable.flatMap((t) => [...t]));
+        const generator = await loadGenerator(join(dir, "out"));
+        const values = generator.trainableWeights.flatMap((w) => [...w.read().dataSync()]);
+        generator.dispose();
+        return values;
       };
       await train({ ...base, steps: 2, resume: false });
       const before = await weights();
