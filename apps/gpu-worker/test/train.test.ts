@@ -4,6 +4,7 @@ import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { loadGenerator } from "../src/models/load.ts";
 import { parseTrainArgs } from "../src/training/cli.ts";
+import { decayAt } from "../src/training/ema.ts";
 import { epochOrder, train } from "../src/training/run.ts";
 import { listSnapshots } from "../src/training/snapshots.ts";
 import { annealedRate } from "../src/training/steps.ts";
@@ -132,6 +133,38 @@ describe("trainer", () => {
     expect(annealed).toBeLessThan(constant * 0.05);
   });
 
+  it("--ema ships an average of the generator, keeps the generator in the state folder, and resumes both", async () => {
+    await withTempDir(async (dir) => {
+      const base = digitsRun(dir, 6);
+      const out = join(dir, "out");
+      const trained = join(dir, "state", "generator");
+      const weights = async (from: string) => {
+        const generator = await loadGenerator(from);
+        const values = generator.weights.flatMap((w) => [...w.read().dataSync()]);
+        generator.dispose();
+        return values;
+      };
+      const first = await train({ ...base, steps: 2, resume: false, emaDecay: 0.5 });
+      expect(first.metadata.options).toMatchObject({ emaDecay: 0.5 });
+      const averageBefore = await weights(out);
+      expect(averageBefore).not.toEqual(await weights(trained));
+      // Resumed without the flag, the run keeps its decay and folds its next step into the saved average.
+      const resumed = await train({ ...base, steps: 3, resume: true });
+      expect(resumed.metadata.options).toMatchObject({ emaDecay: 0.5 });
+      const generator = await weights(trained);
+      const average = await weights(out);
+      const d = decayAt(0.5, 2);
+      expect(d).toBeCloseTo(0.25, 12);
+      average.forEach((a, i) => {
+        expect(a).toBeCloseTo(d * (averageBefore[i] as number) + (1 - d) * (generator[i] as number), 5);
+      });
+      // --ema 0 ships the generator itself again, resumed from the trained copy rather than the average.
+      await train({ ...base, steps: 4, resume: true, emaDecay: 0 });
+      await expect(stat(trained)).rejects.toThrow(/ENOENT/);
+      expect(await weights(out)).not.toEqual(average);
+    });
+  });
+
   it("refuses to resume from nothing", async () => {
     await withTempDir(async (dir) => {
       await expect(
@@ -218,6 +251,12 @@ describe("trainer", () => {
     expect(parseTrainArgs(["--resume", "--steps", "12000", "--anneal", "3000"])).toMatchObject({
       annealSteps: 3000,
     });
+    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--ema", "0.999"])).toThrow(
+      /--ema applies to class models/,
+    );
+    expect(() => parseTrainArgs(["--ema", "1"])).toThrow(/--ema must be below 1/);
+    expect(() => parseTrainArgs(["--ema", "1.5"])).toThrow(/--ema must be a number from 0 to 1/);
+    expect(parseTrainArgs(["--resume", "--ema", "0.999"])).toMatchObject({ emaDecay: 0.999 });
     // What a resumed run does read is still accepted.
     expect(
       parseTrainArgs(["--model", "shapes-tcgan", "--resume", "--mode-seeking", "0.1", "--aux-weight", "2"]),

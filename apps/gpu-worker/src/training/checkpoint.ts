@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -86,32 +86,51 @@ async function loadOptimizer(tf: Tf, optimizer: tfCore.Optimizer, path: string):
   tf.dispose(Object.values(map));
 }
 
+/** Where a run that ships an average of its generator (ema.ts) keeps the generator itself. */
+export const TRAINED_GENERATOR = "generator";
+
 /**
  * The generator goes to `outDir` (what ships and what the job runner loads); the discriminator and both
- * optimizers go to `stateDir`, needed only to resume.
+ * optimizers go to `stateDir`, needed only to resume. With `shipped` (the generator's weight average), that
+ * goes to `outDir` instead and the generator being trained to `stateDir`.
  */
 export async function saveCheckpoint(
   tf: Tf,
   state: Pick<GanState, "generator" | "discriminator" | "dOptimizer" | "gOptimizer">,
   outDir: string,
   stateDir: string,
+  shipped?: tfl.LayersModel,
 ): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  await state.generator.save(fsHandler(outDir));
+  await (shipped ?? state.generator).save(fsHandler(outDir));
+  const trained = join(stateDir, TRAINED_GENERATOR);
+  // A stale copy would be resumed from instead of outDir's.
+  if (shipped) await state.generator.save(fsHandler(trained));
+  else await rm(trained, { recursive: true, force: true });
   await state.discriminator.save(fsHandler(join(stateDir, "discriminator")));
   await saveOptimizer(tf, state.dOptimizer, join(stateDir, "d-optimizer"));
   await saveOptimizer(tf, state.gOptimizer, join(stateDir, "g-optimizer"));
 }
 
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** `average` is outDir's generator when the run shipped an average of its generator's weights. */
 export async function loadCheckpoint(
   tf: Tf,
   outDir: string,
   stateDir: string,
   optimizers: { dOptimizer: tfCore.Optimizer; gOptimizer: tfCore.Optimizer },
-): Promise<Pick<GanState, "generator" | "discriminator">> {
-  const generator = await tfl.loadLayersModel(fsHandler(outDir));
+): Promise<Pick<GanState, "generator" | "discriminator"> & { average?: tfl.LayersModel }> {
+  const trained = join(stateDir, TRAINED_GENERATOR);
+  const averaged = await exists(trained);
+  const generator = await tfl.loadLayersModel(fsHandler(averaged ? trained : outDir));
+  const average = averaged ? await tfl.loadLayersModel(fsHandler(outDir)) : undefined;
   const discriminator = await tfl.loadLayersModel(fsHandler(join(stateDir, "discriminator")));
   await loadOptimizer(tf, optimizers.dOptimizer, join(stateDir, "d-optimizer"));
   await loadOptimizer(tf, optimizers.gOptimizer, join(stateDir, "g-optimizer"));
-  return { generator, discriminator };
+  return { generator, discriminator, ...(average ? { average } : {}) };
 }

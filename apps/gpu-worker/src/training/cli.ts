@@ -18,7 +18,7 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                            [--state DIR] [--resume] [--seed N] [--limit N] [--backend NAME] [--no-samples]
                            [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
                            [--condition-every-scale] [--pretrain-encoder N] [--augment] [--width-scale K]
-                           [--projection] [--mode-seeking W] [--anneal N]
+                           [--projection] [--mode-seeking W] [--anneal N] [--ema DECAY]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN);
                  text models: weight of the attribute loss in the generator's loss (default 1)
   --width-scale  class models, fresh run: multiply both networks' channel widths by K (default 1)
@@ -28,6 +28,9 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                  images for different noise under one caption (default 0 = off)
   --anneal      class models: the run's last N steps lower both learning rates linearly to zero (default 0);
                  with --resume, N counts back from the new --steps
+  --ema          class models: ship an exponential moving average of the generator's weights with this decay
+                 (e.g. 0.999; the trained generator stays in the state folder); 0 = ship the generator itself;
+                 a resumed run keeps its decay unless given one
   --augment      class models: differentiable augmentation (shift, cutout) of every image the discriminator sees
   --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
                  the prompt's condition fed to every generator resolution
@@ -38,7 +41,7 @@ models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned imag
 
 /** Flags that shape only one kind of trainer; the other kind would ignore them without a word. */
 const ONLY_FOR = {
-  class: ["width-scale", "projection", "augment", "snapshot-every", "anneal"],
+  class: ["width-scale", "projection", "augment", "snapshot-every", "anneal", "ema"],
   text: ["mode-seeking", "pretrain-encoder", "warmup", "upsampling", "condition-every-scale"],
 } as const;
 
@@ -73,6 +76,14 @@ function checkApplicable(model: keyof typeof MODELS, values: Record<string, unkn
   }
 }
 
+/** A decay of 1 would never move from the first weights. */
+function emaDecayFlag(value: string | undefined): number | undefined {
+  const decay = nonNegativeNumber("ema", value, USAGE, 1);
+  if (decay === 1)
+    throw new Error(`--ema must be below 1 (0.999 averages over about 1,000 steps).\n${USAGE}`);
+  return decay;
+}
+
 export function parseTrainArgs(argv: string[]): TrainOptions {
   const { values } = parseArgs({
     args: argv,
@@ -90,6 +101,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       "mode-seeking": { type: "string" },
       "width-scale": { type: "string" },
       anneal: { type: "string" },
+      ema: { type: "string" },
       "snapshot-every": { type: "string" },
       upsampling: { type: "string" },
       "condition-every-scale": { type: "boolean" },
@@ -120,6 +132,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     modeSeekingWeight: nonNegativeNumber("mode-seeking", values["mode-seeking"], USAGE, 100),
     widthScale: positiveNumber("width-scale", values["width-scale"], USAGE, 16),
     annealSteps: nonNegativeInt("anneal", values.anneal, USAGE),
+    emaDecay: emaDecayFlag(values.ema),
     snapshotEvery: nonNegativeInt("snapshot-every", values["snapshot-every"], USAGE),
     ...(values.upsampling !== undefined || values["condition-every-scale"]
       ? {

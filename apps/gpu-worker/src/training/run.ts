@@ -14,6 +14,7 @@ import {
   type TrainingMetadata,
   writeMetadata,
 } from "./checkpoint.ts";
+import { type WeightAverage, weightAverage } from "./ema.ts";
 import { recordedOptions, resumeFrom, type TrainerOptions, TrainingLoop, type TrainResult } from "./loop.ts";
 import { rng } from "./random.ts";
 import { SAMPLES_PNG, writeSampleGrid } from "./samples.ts";
@@ -51,6 +52,11 @@ export interface TrainOptions extends TrainerOptions {
   augment?: boolean;
   /** Class models: the run's last N steps lower both learning rates linearly to zero (default 0: constant). */
   annealSteps?: number;
+  /**
+   * Class models: ship an exponential moving average of the generator's weights with this decay (ema.ts), e.g.
+   * 0.999; 0 ships the generator itself. A resumed run keeps the decay it recorded unless given one.
+   */
+  emaDecay?: number;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
   snapshotEvery?: number;
   /**
@@ -114,9 +120,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         : (def.config.conditioning ?? "input"),
   };
   const optimizers = createOptimizers(tf);
-  const nets = previous
+  const { average: savedAverage, ...nets } = previous
     ? await loadCheckpoint(tf, options.outDir, options.stateDir, optimizers)
-    : { generator: def.buildGenerator(config), discriminator: def.buildDiscriminator(config) };
+    : {
+        generator: def.buildGenerator(config),
+        discriminator: def.buildDiscriminator(config),
+        average: undefined,
+      };
+  const emaDecay =
+    options.emaDecay ?? (previous?.options as { emaDecay?: number } | undefined)?.emaDecay ?? 0;
+  let average: WeightAverage | undefined;
+  if (emaDecay > 0) average = await weightAverage(tf, nets.generator, emaDecay, savedAverage);
+  else savedAverage?.dispose();
+  // What ships, what the snapshots and sample grids show.
+  const shipped = average?.model ?? nets.generator;
   const state: GanState = {
     ...nets,
     ...optimizers,
@@ -147,7 +164,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     data: { name: def.dataset, images: data.count },
     curve,
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
-    options: recordedOptions(options, { config }),
+    options: recordedOptions(options, { config, emaDecay }),
   });
   // One shuffle per epoch, drawn when the epoch's first step needs it.
   let shuffled: { epoch: number; order: Int32Array } | undefined;
@@ -177,21 +194,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         const d = discriminatorStep(tf, state, images, labels);
         const g = generatorStep(tf, state, options.batchSize);
+        average?.update(step);
         tf.dispose([images, labels]);
         return { d: d.loss, g: g.loss };
       },
       afterStep: async (step) => {
         if (snapshotEvery > 0 && step % snapshotEvery === 0) {
           // Kept for the prompt-accuracy curve (ganvas-worker eval --curve); they stay out of the shipped folder.
-          await state.generator.save(fsHandler(snapshotDir(options.stateDir, step)));
+          await shipped.save(fsHandler(snapshotDir(options.stateDir, step)));
           curve.push({ step, seconds: loop.trainingSeconds() });
         }
       },
       checkpoint: async () => {
         const seconds = loop.seconds();
-        await saveCheckpoint(tf, state, options.outDir, options.stateDir);
+        await saveCheckpoint(tf, state, options.outDir, options.stateDir, average?.model);
         if (options.samples !== false) {
-          await writeSampleGrid(state.generator, state.numClasses, join(options.outDir, SAMPLES_PNG));
+          await writeSampleGrid(shipped, state.numClasses, join(options.outDir, SAMPLES_PNG));
         }
         const metadata = meta(seconds);
         await writeMetadata(options.outDir, metadata);
@@ -202,6 +220,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     loop.stop();
     tf.dispose([data.images, data.labels]);
     disposeGan(state);
+    average?.dispose();
   }
   return loop.result(meta);
 }
