@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { loadGenerator } from "../src/models/load.ts";
 import { parseTrainArgs } from "../src/training/cli.ts";
 import { decayAt } from "../src/training/ema.ts";
-import { epochOrder, train } from "../src/training/run.ts";
+import { epochOrder, type TrainOptions, train } from "../src/training/run.ts";
 import { listSnapshots } from "../src/training/snapshots.ts";
 import { annealedRate } from "../src/training/steps.ts";
 import { withTempDir } from "./helpers.ts";
@@ -25,6 +25,28 @@ function digitsRun(dir: string, seed: number) {
     snapshotEvery: 0,
     progress: false as const,
   };
+}
+
+/**
+ * How far (L2) a 2-step digits run's generator moves over 3 more steps resumed with `resumed`'s options. Only its
+ * trainable weights: batch norm's moving statistics follow the batches, not the rate.
+ */
+async function generatorMovement(dir: string, resumed: Partial<TrainOptions>): Promise<number> {
+  const base = digitsRun(dir, 4);
+  const weights = async () => {
+    const generator = await loadGenerator(join(dir, "out"));
+    const values = generator.trainableWeights.flatMap((w) => [...w.read().dataSync()]);
+    generator.dispose();
+    return values;
+  };
+  await train({ ...base, steps: 2, resume: false });
+  const before = await weights();
+  const result = await train({ ...base, steps: 5, resume: true, ...resumed });
+  expect(result.metadata.options).toMatchObject(resumed);
+  const after = await weights();
+  let squares = 0;
+  for (const [i, w] of after.entries()) squares += (w - (before[i] as number)) ** 2;
+  return Math.sqrt(squares);
 }
 
 describe("trainer", () => {
@@ -109,28 +131,25 @@ describe("trainer", () => {
     expect(annealedRate(9, 10, 0, 2e-4)).toBe(2e-4);
     // Two copies of one 2-step run resumed for 3 steps, one annealed over 1,000: its steps are at under 0.3% of the
     // rate, so the generator barely moves, while the other's moves by Adam's full step size.
-    const moved = async (dir: string, annealSteps: number) => {
-      const base = digitsRun(dir, 4);
-      // The generator's trainable weights: batch norm's moving statistics follow the batches, not the rate.
-      const weights = async () => {
-        const generator = await loadGenerator(join(dir, "out"));
-        const values = generator.trainableWeights.flatMap((w) => [...w.read().dataSync()]);
-        generator.dispose();
-        return values;
-      };
-      await train({ ...base, steps: 2, resume: false });
-      const before = await weights();
-      const resumed = await train({ ...base, steps: 5, resume: true, annealSteps });
-      expect(resumed.metadata.options).toMatchObject({ annealSteps });
-      const after = await weights();
-      let squares = 0;
-      for (const [i, w] of after.entries()) squares += (w - (before[i] as number)) ** 2;
-      return Math.sqrt(squares);
-    };
-    const constant = await withTempDir((dir) => moved(dir, 0));
-    const annealed = await withTempDir((dir) => moved(dir, 1000));
+    const constant = await withTempDir((dir) => generatorMovement(dir, {}));
+    const annealed = await withTempDir((dir) => generatorMovement(dir, { annealSteps: 1000 }));
     expect(constant).toBeGreaterThan(0);
     expect(annealed).toBeLessThan(constant * 0.05);
+  });
+
+  it("--d-lr and --g-lr set each network's rate, and a resumed run keeps them", async () => {
+    const constant = await withTempDir((dir) => generatorMovement(dir, {}));
+    // The generator's rate alone, at 1/1000 of the default: the generator barely moves.
+    const slow = await withTempDir((dir) => generatorMovement(dir, { learningRates: { g: 2e-7 } }));
+    expect(constant).toBeGreaterThan(0);
+    expect(slow).toBeLessThan(constant * 0.05);
+    await withTempDir(async (dir) => {
+      const base = digitsRun(dir, 7);
+      const first = await train({ ...base, steps: 1, resume: false, learningRates: { d: 4e-4, g: 1e-4 } });
+      expect(first.metadata.options).toMatchObject({ learningRates: { d: 4e-4, g: 1e-4 } });
+      const resumed = await train({ ...base, steps: 2, resume: true, learningRates: { g: 5e-5 } });
+      expect(resumed.metadata.options).toMatchObject({ learningRates: { d: 4e-4, g: 5e-5 } });
+    });
   });
 
   it("--ema ships an average of the generator, keeps the generator in the state folder, and resumes both", async () => {
@@ -257,6 +276,13 @@ describe("trainer", () => {
     expect(() => parseTrainArgs(["--ema", "1"])).toThrow(/--ema must be below 1/);
     expect(() => parseTrainArgs(["--ema", "1.5"])).toThrow(/--ema must be a number from 0 to 1/);
     expect(parseTrainArgs(["--resume", "--ema", "0.999"])).toMatchObject({ emaDecay: 0.999 });
+    expect(parseTrainArgs(["--d-lr", "4e-4", "--g-lr", "1e-4"])).toMatchObject({
+      learningRates: { d: 4e-4, g: 1e-4 },
+    });
+    expect(parseTrainArgs(["--g-lr", "1e-4"]).learningRates).toEqual({ d: undefined, g: 1e-4 });
+    expect(() => parseTrainArgs(["--model", "shapes-tcgan", "--d-lr", "4e-4"])).toThrow(
+      /--d-lr applies to class models/,
+    );
     // What a resumed run does read is still accepted.
     expect(
       parseTrainArgs(["--model", "shapes-tcgan", "--resume", "--mode-seeking", "0.1", "--aux-weight", "2"]),

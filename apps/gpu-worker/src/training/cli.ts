@@ -19,6 +19,7 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                            [--warmup N] [--aux-weight W] [--snapshot-every N] [--upsampling transpose|nearest]
                            [--condition-every-scale] [--pretrain-encoder N] [--augment] [--width-scale K]
                            [--projection] [--mode-seeking W] [--anneal N] [--ema DECAY]
+                           [--d-lr R] [--g-lr R]
   --aux-weight   class models: ACGAN auxiliary class loss weight for a fresh run (0 = plain conditional GAN);
                  text models: weight of the attribute loss in the generator's loss (default 1)
   --width-scale  class models, fresh run: multiply both networks' channel widths by K (default 1)
@@ -31,6 +32,8 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
   --ema          class models: ship an exponential moving average of the generator's weights with this decay
                  (e.g. 0.999; the trained generator stays in the state folder); 0 = ship the generator itself;
                  a resumed run keeps its decay unless given one
+  --d-lr, --g-lr  class models: the discriminator's / generator's Adam learning rate (default 2e-4 each; a
+                 faster D is the two time-scale update rule); a resumed run keeps its rates unless given
   --augment      class models: differentiable augmentation (shift, cutout) of every image the discriminator sees
   --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
                  the prompt's condition fed to every generator resolution
@@ -41,7 +44,7 @@ models: ${Object.keys(MODELS).join(", ")} (shapes-tcgan draws its captioned imag
 
 /** Flags that shape only one kind of trainer; the other kind would ignore them without a word. */
 const ONLY_FOR = {
-  class: ["width-scale", "projection", "augment", "snapshot-every", "anneal", "ema"],
+  class: ["width-scale", "projection", "augment", "snapshot-every", "anneal", "ema", "d-lr", "g-lr"],
   text: ["mode-seeking", "pretrain-encoder", "warmup", "upsampling", "condition-every-scale"],
 } as const;
 
@@ -102,6 +105,8 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
       "width-scale": { type: "string" },
       anneal: { type: "string" },
       ema: { type: "string" },
+      "d-lr": { type: "string" },
+      "g-lr": { type: "string" },
       "snapshot-every": { type: "string" },
       upsampling: { type: "string" },
       "condition-every-scale": { type: "boolean" },
@@ -133,6 +138,14 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     widthScale: positiveNumber("width-scale", values["width-scale"], USAGE, 16),
     annealSteps: nonNegativeInt("anneal", values.anneal, USAGE),
     emaDecay: emaDecayFlag(values.ema),
+    ...(values["d-lr"] !== undefined || values["g-lr"] !== undefined
+      ? {
+          learningRates: {
+            d: positiveNumber("d-lr", values["d-lr"], USAGE, 0.1),
+            g: positiveNumber("g-lr", values["g-lr"], USAGE, 0.1),
+          },
+        }
+      : {}),
     snapshotEvery: nonNegativeInt("snapshot-every", values["snapshot-every"], USAGE),
     ...(values.upsampling !== undefined || values["condition-every-scale"]
       ? {

@@ -27,6 +27,7 @@ import {
   type GanState,
   generatorStep,
   LEARNING_RATE,
+  type LearningRates,
   oneHotLabels,
   setLearningRate,
 } from "./steps.ts";
@@ -57,6 +58,8 @@ export interface TrainOptions extends TrainerOptions {
    * 0.999; 0 ships the generator itself. A resumed run keeps the decay it recorded unless given one.
    */
   emaDecay?: number;
+  /** Class models: the discriminator's and generator's Adam rates (default 2e-4 each); a resume keeps its own. */
+  learningRates?: Partial<LearningRates>;
   /** Class models: keep a generator snapshot every N steps for the evaluator's curve (default 300; 0 = none). */
   snapshotEvery?: number;
   /**
@@ -119,7 +122,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         ? "projection"
         : (def.config.conditioning ?? "input"),
   };
-  const optimizers = createOptimizers(tf);
+  const recorded = previous?.options as { emaDecay?: number; learningRates?: LearningRates } | undefined;
+  const learningRates: LearningRates = {
+    d: options.learningRates?.d ?? recorded?.learningRates?.d ?? LEARNING_RATE,
+    g: options.learningRates?.g ?? recorded?.learningRates?.g ?? LEARNING_RATE,
+  };
+  const optimizers = createOptimizers(tf, learningRates);
   const { average: savedAverage, ...nets } = previous
     ? await loadCheckpoint(tf, options.outDir, options.stateDir, optimizers)
     : {
@@ -164,7 +172,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     data: { name: def.dataset, images: data.count },
     curve,
     params: { generator: state.generator.countParams(), discriminator: state.discriminator.countParams() },
-    options: recordedOptions(options, { config, emaDecay }),
+    options: recordedOptions(options, { config, emaDecay, learningRates }),
   });
   // One shuffle per epoch, drawn when the epoch's first step needs it.
   let shuffled: { epoch: number; order: Int32Array } | undefined;
@@ -188,9 +196,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           ];
         });
         if (annealSteps > 0) {
-          const rate = annealedRate(step, totalSteps, annealSteps, LEARNING_RATE);
-          setLearningRate(state.dOptimizer, rate);
-          setLearningRate(state.gOptimizer, rate);
+          setLearningRate(state.dOptimizer, annealedRate(step, totalSteps, annealSteps, learningRates.d));
+          setLearningRate(state.gOptimizer, annealedRate(step, totalSteps, annealSteps, learningRates.g));
         }
         const d = discriminatorStep(tf, state, images, labels);
         const g = generatorStep(tf, state, options.batchSize);

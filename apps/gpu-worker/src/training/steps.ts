@@ -48,12 +48,21 @@ export interface GeneratorLosses {
   classLoss: number;
 }
 
-/** DCGAN's learning rate, for both networks. */
+/** DCGAN's learning rate, for both networks unless a run sets each. */
 export const LEARNING_RATE = 2e-4;
 
+/** Each network's Adam rate: a faster discriminator is Heusel et al.'s two time-scale update rule (2017). */
+export interface LearningRates {
+  d: number;
+  g: number;
+}
+
 /** DCGAN's settings: a lower β1 keeps Adam's momentum from chasing the opponent's last move. */
-export function createOptimizers(tf: Tf): { dOptimizer: tfCore.Optimizer; gOptimizer: tfCore.Optimizer } {
-  return { dOptimizer: tf.train.adam(LEARNING_RATE, 0.5), gOptimizer: tf.train.adam(LEARNING_RATE, 0.5) };
+export function createOptimizers(
+  tf: Tf,
+  rates: LearningRates = { d: LEARNING_RATE, g: LEARNING_RATE },
+): { dOptimizer: tfCore.Optimizer; gOptimizer: tfCore.Optimizer } {
+  return { dOptimizer: tf.train.adam(rates.d, 0.5), gOptimizer: tf.train.adam(rates.g, 0.5) };
 }
 
 /** tfjs optimizers read their rate on every update but expose no setter. */
