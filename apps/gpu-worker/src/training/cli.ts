@@ -33,7 +33,7 @@ const USAGE = `usage: ganvas-worker train --model <name> [--epochs N | --steps N
                  (e.g. 0.999; the trained generator stays in the state folder); 0 = ship the generator itself;
                  a resumed run keeps its decay unless given one
   --d-lr, --g-lr  class models: the discriminator's / generator's Adam learning rate (default 2e-4 each; a
-                 faster D is the two time-scale update rule); a resumed run keeps its rates unless given
+                 faster D is the two time-scale update rule); a resumed run keeps its rates unless given others
   --augment      class models: differentiable augmentation (shift, cutout) of every image the discriminator sees
   --upsampling, --condition-every-scale  text models, fresh run: nearest-neighbour upsampling in the generator;
                  the prompt's condition fed to every generator resolution
