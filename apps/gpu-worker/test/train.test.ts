@@ -27,18 +27,21 @@ function digitsRun(dir: string, seed: number) {
   };
 }
 
+/** A saved generator's weights, flattened: all of them, or only those an optimizer updates. */
+async function generatorWeights(dir: string, which: "weights" | "trainableWeights"): Promise<number[]> {
+  const generator = await loadGenerator(dir);
+  const values = generator[which].flatMap((w) => [...w.read().dataSync()]);
+  generator.dispose();
+  return values;
+}
+
 /**
  * How far (L2) a 2-step digits run's generator moves over 3 more steps resumed with `resumed`'s options. Only its
  * trainable weights: batch norm's moving statistics follow the batches, not the rate.
  */
 async function generatorMovement(dir: string, resumed: Partial<TrainOptions>): Promise<number> {
   const base = digitsRun(dir, 4);
-  const weights = async () => {
-    const generator = await loadGenerator(join(dir, "out"));
-    const values = generator.trainableWeights.flatMap((w) => [...w.read().dataSync()]);
-    generator.dispose();
-    return values;
-  };
+  const weights = () => generatorWeights(join(dir, "out"), "trainableWeights");
   await train({ ...base, steps: 2, resume: false });
   const before = await weights();
   const result = await train({ ...base, steps: 5, resume: true, ...resumed });
@@ -157,12 +160,7 @@ describe("trainer", () => {
       const base = digitsRun(dir, 6);
       const out = join(dir, "out");
       const trained = join(dir, "state", "generator");
-      const weights = async (from: string) => {
-        const generator = await loadGenerator(from);
-        const values = generator.weights.flatMap((w) => [...w.read().dataSync()]);
-        generator.dispose();
-        return values;
-      };
+      const weights = (from: string) => generatorWeights(from, "weights");
       const first = await train({ ...base, steps: 2, resume: false, emaDecay: 0.5 });
       expect(first.metadata.options).toMatchObject({ emaDecay: 0.5 });
       const averageBefore = await weights(out);

@@ -25,7 +25,7 @@ export function decayAt(decay: number, updates: number): number {
 }
 
 /** An exact copy of a layers model (same topology, names and weights) through an in-memory save. */
-export async function copyModel(tf: Tf, model: tfl.LayersModel): Promise<tfl.LayersModel> {
+async function copyModel(tf: Tf, model: tfl.LayersModel): Promise<tfl.LayersModel> {
   let saved: tfCore.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {

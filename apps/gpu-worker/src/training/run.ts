@@ -107,7 +107,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const totalSteps = options.steps ?? options.epochs * stepsPerEpoch;
   const previous = await resumeFrom(options);
   // A resumed run keeps the head its discriminator was built with.
-  const savedConfig = (previous?.options as { config?: Partial<CdcganConfig> } | undefined)?.config;
+  // What the resumed run recorded (recordedOptions below): a resume keeps it unless told otherwise.
+  const recorded = previous?.options as
+    | { config?: Partial<CdcganConfig>; emaDecay?: number; learningRates?: LearningRates }
+    | undefined;
+  const savedConfig = recorded?.config;
   const scale = options.widthScale ?? 1;
   const config: CdcganConfig = {
     ...def.config,
@@ -122,7 +126,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         ? "projection"
         : (def.config.conditioning ?? "input"),
   };
-  const recorded = previous?.options as { emaDecay?: number; learningRates?: LearningRates } | undefined;
   const learningRates: LearningRates = {
     d: options.learningRates?.d ?? recorded?.learningRates?.d ?? LEARNING_RATE,
     g: options.learningRates?.g ?? recorded?.learningRates?.g ?? LEARNING_RATE,
@@ -135,8 +138,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         discriminator: def.buildDiscriminator(config),
         average: undefined,
       };
-  const emaDecay =
-    options.emaDecay ?? (previous?.options as { emaDecay?: number } | undefined)?.emaDecay ?? 0;
+  const emaDecay = options.emaDecay ?? recorded?.emaDecay ?? 0;
   let average: WeightAverage | undefined;
   if (emaDecay > 0) average = await weightAverage(tf, nets.generator, emaDecay, savedAverage);
   else savedAverage?.dispose();
